@@ -1,0 +1,329 @@
+"""Verified, atomic downloads of the raw dataset files, and the cache layout.
+
+Every file is checked against a published checksum before it is used. A
+dataset is assembled in a temporary directory beside its destination and
+moved into place with one `os.replace`, so a half-written dataset never looks
+complete. A dropped connection is retried; a host that cannot be reached at
+all fails at once (with the URL and the manual steps), so offline use is fast.
+"""
+
+import dataclasses
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, Optional, Sequence, Tuple
+
+from datasets.errors import DownloadError
+
+CACHE_ENV = "SNT_ZOO_CACHE"
+URL_ENV = "SNT_ZOO_DATA_URL"
+COMPLETE_MARKER = ".snt-zoo-complete"
+
+_CHUNK_BYTES = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteFile:
+  """One file to download.
+
+  Attributes:
+    filename: name of the file on the server and in the dataset directory.
+    checksum: `"sha256:<hex>"` or `"md5:<hex>"`, as published.
+    extract: whether the file is a tar archive to unpack (and then delete).
+  """
+  filename: str
+  checksum: str
+  extract: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteDataset:
+  """Where a dataset's files live and their checksums.
+
+  Attributes:
+    base_urls: mirrors, tried in order; each ends with "/".
+    files: the files that make up the dataset.
+    manual_steps: what to do by hand when downloading is impossible.
+  """
+  base_urls: Tuple[str, ...]
+  files: Tuple[RemoteFile, ...]
+  manual_steps: str
+
+
+_MNIST_STEPS = ("download the four files listed above by hand (e.g. with a "
+                "browser or `curl -O URL`) into {dir}; plain or .gz both work")
+
+# The checksum table. Sources:
+# - mnist: SHA-256 from TensorFlow Datasets,
+#   tensorflow/datasets tensorflow_datasets/url_checksums/mnist.txt, for the
+#   CVDF mirror that TFDS and torchvision use.
+# - fashion_mnist: SHA-256 from TensorFlow Datasets,
+#   tensorflow/datasets tensorflow_datasets/url_checksums/fashion_mnist.txt
+#   (the official zalando S3 site); the Keras mirror is tried first and must
+#   serve byte-identical files, else the checksum rejects them.
+# - flowers17: MD5 published by the Visual Geometry Group, University of
+#   Oxford, on https://www.robots.ox.ac.uk/~vgg/data/flowers/17/ (no SHA-256
+#   is published).
+REMOTE_DATASETS: Dict[str, RemoteDataset] = {
+    "mnist": RemoteDataset(
+        base_urls=("https://storage.googleapis.com/cvdf-datasets/mnist/",),
+        files=(
+            RemoteFile("train-images-idx3-ubyte.gz", "sha256:440fcabf73cc546f"
+                       "a21475e81ea370265605f56be210a4024d2ca8f203523609"),
+            RemoteFile("train-labels-idx1-ubyte.gz", "sha256:3552534a0a558bbe"
+                       "d6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+            RemoteFile("t10k-images-idx3-ubyte.gz", "sha256:8d422c7b0a1c1c79"
+                       "245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+            RemoteFile("t10k-labels-idx1-ubyte.gz", "sha256:f7ae60f92e00ec6d"
+                       "ebd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+        ),
+        manual_steps=_MNIST_STEPS),
+    "fashion_mnist": RemoteDataset(
+        base_urls=(
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        ),
+        files=(
+            RemoteFile("train-images-idx3-ubyte.gz", "sha256:3aede38d61863908"
+                       "ad78613f6a32ed271626dd12800ba2636569512369268a84"),
+            RemoteFile("train-labels-idx1-ubyte.gz", "sha256:a04f17134ac03560"
+                       "a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
+            RemoteFile("t10k-images-idx3-ubyte.gz", "sha256:346e55b948d973a9"
+                       "7e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
+            RemoteFile("t10k-labels-idx1-ubyte.gz", "sha256:67da17c76eaffca5"
+                       "446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+        ),
+        manual_steps=_MNIST_STEPS),
+    "flowers17": RemoteDataset(
+        base_urls=("https://www.robots.ox.ac.uk/~vgg/data/flowers/17/",),
+        files=(
+            RemoteFile("17flowers.tgz", "md5:b59a65d8d1a99cd66944d474e1289eab",
+                       extract=True),
+            RemoteFile("datasplits.mat",
+                       "md5:4828cddfd0d803c5abbdebcb1e148a1e"),
+        ),
+        manual_steps=("download both files by hand, then `tar xzf "
+                      "17flowers.tgz -C {dir}` (giving {dir}/jpg/image_0001.jpg"
+                      " ...) and copy datasplits.mat into {dir}")),
+}
+
+
+def cache_root() -> Path:
+  """Returns the cache root: `$SNT_ZOO_CACHE` or `~/.cache/snt-zoo`."""
+  override = os.environ.get(CACHE_ENV)
+  if override:
+    return Path(override).expanduser()
+  return Path.home() / ".cache" / "snt-zoo"
+
+
+def cache_dir(name: str) -> Path:
+  """Returns the cache directory of one dataset, `<cache root>/<name>`."""
+  return cache_root() / name
+
+
+def is_complete(directory: Path) -> bool:
+  """Whether `directory` holds a dataset that `fetch` finished writing."""
+  return (Path(directory) / COMPLETE_MARKER).is_file()
+
+
+def _base_urls(remote: RemoteDataset, base_url: Optional[str]
+               ) -> Tuple[str, ...]:
+  """The mirrors to try: an explicit or `$SNT_ZOO_DATA_URL` base, or the table."""
+  override = base_url or os.environ.get(URL_ENV)
+  if override:
+    return (override.rstrip("/") + "/",)
+  return remote.base_urls
+
+
+def _digest(path: Path, algorithm: str) -> str:
+  """Hex digest of a file."""
+  hasher = hashlib.new(algorithm)
+  with open(path, "rb") as f:
+    for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
+      hasher.update(chunk)
+  return hasher.hexdigest()
+
+
+def verify_checksum(path: Path, checksum: str) -> None:
+  """Raises DownloadError unless the file matches `"<algorithm>:<hex>"`."""
+  algorithm, expected = checksum.split(":", 1)
+  actual = _digest(path, algorithm)
+  if actual != expected.lower():
+    raise DownloadError(
+        f"{path.name}: {algorithm} checksum mismatch (expected {expected}, "
+        f"got {actual}). The download is corrupt or the server changed the "
+        "file; it was deleted.")
+
+
+class _ConnectError(Exception):
+  """The server could not be reached at all (not worth retrying)."""
+
+
+def _download_once(url: str, destination: Path, timeout: float) -> None:
+  """Downloads `url` to `destination`, raising on any short or failed read."""
+  try:
+    response = urllib.request.urlopen(url, timeout=timeout)
+  except urllib.error.HTTPError as e:
+    raise _ConnectError(f"HTTP {e.code} {e.reason}") from e
+  except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
+    raise _ConnectError(str(getattr(e, "reason", e))) from e
+  with response, open(destination, "wb") as out:
+    declared = response.headers.get("Content-Length")
+    received = 0
+    while True:
+      chunk = response.read(_CHUNK_BYTES)
+      if not chunk:
+        break
+      out.write(chunk)
+      received += len(chunk)
+  if declared is not None and received != int(declared):
+    raise http.client.IncompleteRead(b"", int(declared) - received)
+
+
+def download_file(urls: Sequence[str], destination: Path, checksum: str,
+                  retries: int = 3, timeout: float = 5.0) -> str:
+  """Downloads one file from the first mirror that works and verifies it.
+
+  A dropped connection (a short read, a reset, a read timeout) is retried up
+  to `retries` times with a short back-off; a mirror that refuses the
+  connection or fails to resolve is skipped at once.
+
+  Args:
+    urls: candidate URLs of the same file.
+    destination: where to write it.
+    checksum: `"sha256:<hex>"` or `"md5:<hex>"`.
+    retries: attempts per mirror after a dropped connection.
+    timeout: socket timeout in seconds (connect and each read).
+
+  Returns:
+    The URL that served the file.
+
+  Raises:
+    DownloadError: no mirror delivered a file with the right checksum; the
+      partial file is deleted.
+  """
+  problems = []
+  for url in urls:
+    for attempt in range(1, retries + 1):
+      try:
+        _download_once(url, destination, timeout)
+        verify_checksum(destination, checksum)
+        return url
+      except _ConnectError as e:
+        destination.unlink(missing_ok=True)
+        problems.append(f"{url}: cannot connect ({e})")
+        break
+      except DownloadError as e:
+        destination.unlink(missing_ok=True)
+        problems.append(f"{url}: {e}")
+        break
+      except (http.client.HTTPException, OSError) as e:
+        destination.unlink(missing_ok=True)
+        problems.append(f"{url}: connection dropped on attempt {attempt} "
+                        f"({type(e).__name__}: {e})")
+        time.sleep(0.2 * attempt)
+  raise DownloadError("; ".join(problems))
+
+
+def _extract_tar(archive: Path, directory: Path) -> None:
+  """Unpacks a tar archive, refusing members that escape `directory`."""
+  try:
+    with tarfile.open(archive) as tar:
+      root = directory.resolve()
+      for member in tar.getmembers():
+        target = (directory / member.name).resolve()
+        if root != target and root not in target.parents:
+          raise DownloadError(f"{archive.name}: member {member.name!r} would "
+                              "be written outside the dataset directory.")
+        if not (member.isfile() or member.isdir()):
+          raise DownloadError(f"{archive.name}: member {member.name!r} is "
+                              "not a regular file or directory.")
+      tar.extractall(directory)
+  except (tarfile.TarError, EOFError, OSError) as e:
+    raise DownloadError(f"{archive.name}: cannot extract ({e}).") from e
+
+
+def _manual_message(name: str, remote: RemoteDataset, urls: Sequence[str],
+                    directory: Path) -> str:
+  """The manual steps shown when a download fails."""
+  listing = " ".join(base + f.filename for base in urls[:1]
+                     for f in remote.files)
+  steps = remote.manual_steps.format(dir=directory)
+  return (f"Could not download {name}. Files: {listing}. To install it by "
+          f"hand: {steps}; then pass --dir / data_dir={directory}.")
+
+
+def fetch(name: str, directory: Optional[os.PathLike] = None,
+          base_url: Optional[str] = None, retries: int = 3,
+          timeout: float = 5.0, force: bool = False) -> Path:
+  """Downloads, verifies and installs one dataset atomically.
+
+  The files are downloaded into a temporary directory beside `directory`,
+  checked, extracted, marked complete and then moved into place with one
+  `os.replace`. An existing complete directory is reused unless `force`.
+
+  Args:
+    name: one of `REMOTE_DATASETS` (mnist, fashion_mnist, flowers17).
+    directory: destination; defaults to the cache, `cache_dir(name)`.
+    base_url: replaces the mirrors (for tests and private mirrors); also
+      read from `$SNT_ZOO_DATA_URL`.
+    retries: attempts per file after a dropped connection.
+    timeout: socket timeout in seconds.
+    force: download again even if `directory` is complete.
+
+  Returns:
+    The dataset directory.
+
+  Raises:
+    ValueError: unknown dataset name.
+    DownloadError: the download failed; nothing is left behind.
+  """
+  if name not in REMOTE_DATASETS:
+    raise ValueError(f"Unknown dataset {name!r} for download; choose one of "
+                     f"{sorted(REMOTE_DATASETS)}.")
+  remote = REMOTE_DATASETS[name]
+  directory = Path(directory) if directory else cache_dir(name)
+  directory = directory.expanduser().absolute()
+  if is_complete(directory) and not force:
+    return directory
+  if directory.exists() and any(directory.iterdir()) and not force:
+    raise DownloadError(
+        f"{directory} exists, is not empty and was not written by "
+        "fetch_data.py. Point --dir at an empty or new directory, or delete "
+        "it.")
+  urls = _base_urls(remote, base_url)
+  directory.parent.mkdir(parents=True, exist_ok=True)
+  staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-",
+                                  dir=directory.parent))
+  try:
+    record = {}
+    for remote_file in remote.files:
+      local = staging / remote_file.filename
+      try:
+        used = download_file([u + remote_file.filename for u in urls], local,
+                             remote_file.checksum, retries, timeout)
+      except DownloadError as e:
+        raise DownloadError(
+            f"{e}\n{_manual_message(name, remote, urls, directory)}") from None
+      record[remote_file.filename] = {"url": used,
+                                      "checksum": remote_file.checksum}
+      if remote_file.extract:
+        _extract_tar(local, staging)
+        local.unlink()
+    (staging / COMPLETE_MARKER).write_text(json.dumps(record, indent=1))
+    if directory.exists():
+      shutil.rmtree(directory)
+    os.replace(staging, directory)
+  finally:
+    if staging.exists():
+      shutil.rmtree(staging, ignore_errors=True)
+  return directory

@@ -1,0 +1,12 @@
+"""Exceptions raised by the `datasets` package."""
+
+
+class DatasetError(RuntimeError):
+  """A dataset cannot be read: a missing, truncated, corrupt or mismatched file.
+
+  The message always names the file (or directory) and says how to fix it.
+  """
+
+
+class DownloadError(DatasetError):
+  """A download failed: no connection, a dropped connection or a bad checksum."""

@@ -1,0 +1,243 @@
+"""Xception's entry, middle and exit flows, as in Keras Applications.
+
+The architecture is data: each flow is a tuple of block specs turned into
+modules by a loop. Module names reuse Keras' layer names (`block2/sepconv1`
+is Keras' `block2_sepconv1`), so weights map one to one and checkpoints read
+like the paper's figure.
+"""
+
+import dataclasses
+from typing import Dict, Optional, Sequence, Tuple
+
+import sonnet as snt
+import tensorflow as tf
+
+from zoo.separable_conv import SeparableConv2D
+
+KERAS_BN_DECAY = 0.99
+KERAS_BN_EPS = 1e-3
+
+Endpoints = Dict[str, tf.Tensor]
+
+
+@dataclasses.dataclass(frozen=True)
+class DownsamplingBlockSpec:
+  """A residual block of two separable convs, a strided pool and a shortcut."""
+  name: str
+  channels: Tuple[int, int]
+  leading_relu: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class MiddleBlockSpec:
+  """A residual block of `depth` ReLU + separable conv + BN, identity shortcut."""
+  name: str
+  channels: int = 728
+  depth: int = 3
+
+
+# Entry flow: the stem (block1) then three downsampling blocks. The first has
+# no leading ReLU because the stem already ends in one.
+ENTRY_BLOCKS = (
+    DownsamplingBlockSpec("block2", (128, 128), leading_relu=False),
+    DownsamplingBlockSpec("block3", (256, 256)),
+    DownsamplingBlockSpec("block4", (728, 728)),
+)
+# Middle flow: eight identical blocks at 728 channels.
+MIDDLE_BLOCKS = tuple(MiddleBlockSpec(f"block{i}") for i in range(5, 13))
+# Exit flow: one downsampling block, then two separable convs with BN + ReLU.
+EXIT_BLOCK = DownsamplingBlockSpec("block13", (728, 1024))
+EXIT_CONVS = (("block14_sepconv1", 1536), ("block14_sepconv2", 2048))
+
+
+def _batch_norm(name: str, decay: float, eps: float) -> snt.BatchNorm:
+  return snt.BatchNorm(
+      create_scale=True, create_offset=True, decay_rate=decay, eps=eps,
+      name=name)
+
+
+class _DownsamplingBlock(snt.Module):
+  """Two separable convs + BN, a 3x3/2 max-pool, plus a 1x1/2 conv shortcut."""
+
+  def __init__(self, spec: DownsamplingBlockSpec, bn_decay: float,
+               bn_eps: float):
+    super().__init__(name=spec.name)
+    self._leading_relu = spec.leading_relu
+    self.shortcut = snt.Conv2D(
+        spec.channels[-1], 1, stride=2, padding="SAME", with_bias=False,
+        name="shortcut")
+    self.shortcut_bn = _batch_norm("shortcut_bn", bn_decay, bn_eps)
+    self.convs = []
+    self.bns = []
+    for i, channels in enumerate(spec.channels, start=1):
+      self.convs.append(SeparableConv2D(channels, 3, name=f"sepconv{i}"))
+      self.bns.append(_batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps))
+
+  def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
+    residual = self.shortcut_bn(self.shortcut(inputs), is_training)
+    outputs = inputs
+    for i, (conv, bn) in enumerate(zip(self.convs, self.bns)):
+      if i > 0 or self._leading_relu:
+        outputs = tf.nn.relu(outputs)
+      outputs = bn(conv(outputs), is_training)
+    outputs = tf.nn.max_pool2d(outputs, ksize=3, strides=2, padding="SAME")
+    return outputs + residual
+
+
+class _MiddleBlock(snt.Module):
+  """ReLU + separable conv + BN, `depth` times, with an identity shortcut."""
+
+  def __init__(self, spec: MiddleBlockSpec, bn_decay: float, bn_eps: float):
+    super().__init__(name=spec.name)
+    self.convs = [
+        SeparableConv2D(spec.channels, 3, name=f"sepconv{i}")
+        for i in range(1, spec.depth + 1)
+    ]
+    self.bns = [
+        _batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps)
+        for i in range(1, spec.depth + 1)
+    ]
+
+  def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
+    outputs = inputs
+    for conv, bn in zip(self.convs, self.bns):
+      outputs = bn(conv(tf.nn.relu(outputs)), is_training)
+    return outputs + inputs
+
+
+class _Flow(snt.Module):
+  """Shared call logic: run the blocks in order, record each block's output."""
+
+  blocks: Sequence[snt.Module]
+
+  def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
+    """Applies the flow.
+
+    Args:
+      inputs: `[B, H, W, C]` float tensor.
+      is_training: Selects batch statistics (and updates the moving ones) in
+        every BatchNorm.
+
+    Returns:
+      The flow's output feature map, `[B, H', W', C']`.
+    """
+    return self.with_endpoints(inputs, is_training)[0]
+
+  def with_endpoints(self, inputs: tf.Tensor,
+                     is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
+    """Applies the flow and also returns every block's output by name.
+
+    Args:
+      inputs: `[B, H, W, C]` float tensor.
+      is_training: As in `__call__`.
+
+    Returns:
+      `(output, {block_name: block_output})`.
+    """
+    endpoints = {}
+    outputs = inputs
+    for block in self.blocks:
+      outputs = block(outputs, is_training)
+      endpoints[block.name] = outputs
+    return outputs, endpoints
+
+
+class _Stem(snt.Module):
+  """Conv 32 3x3/2 VALID and conv 64 3x3 VALID, each with BN and ReLU."""
+
+  def __init__(self, bn_decay: float, bn_eps: float):
+    super().__init__(name="block1")
+    self.conv1 = snt.Conv2D(32, 3, stride=2, padding="VALID", with_bias=False,
+                            name="conv1")
+    self.conv1_bn = _batch_norm("conv1_bn", bn_decay, bn_eps)
+    self.conv2 = snt.Conv2D(64, 3, padding="VALID", with_bias=False,
+                            name="conv2")
+    self.conv2_bn = _batch_norm("conv2_bn", bn_decay, bn_eps)
+
+  def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
+    outputs = tf.nn.relu(self.conv1_bn(self.conv1(inputs), is_training))
+    return tf.nn.relu(self.conv2_bn(self.conv2(outputs), is_training))
+
+
+class EntryFlow(_Flow):
+  """Xception's entry flow: the stem and blocks 2-4, 1/16 of the input size."""
+
+  def __init__(self,
+               bn_decay: float = KERAS_BN_DECAY,
+               bn_eps: float = KERAS_BN_EPS,
+               name: Optional[str] = "entry_flow"):
+    """Constructs the entry flow.
+
+    Args:
+      bn_decay: Decay of the BatchNorm moving averages (Keras' momentum).
+      bn_eps: BatchNorm epsilon.
+      name: Name of the module.
+    """
+    super().__init__(name=name)
+    self.blocks = [_Stem(bn_decay, bn_eps)] + [
+        _DownsamplingBlock(spec, bn_decay, bn_eps) for spec in ENTRY_BLOCKS
+    ]
+
+
+class MiddleFlow(_Flow):
+  """Xception's middle flow: eight residual blocks at 728 channels."""
+
+  def __init__(self,
+               num_blocks: int = len(MIDDLE_BLOCKS),
+               bn_decay: float = KERAS_BN_DECAY,
+               bn_eps: float = KERAS_BN_EPS,
+               name: Optional[str] = "middle_flow"):
+    """Constructs the middle flow.
+
+    Args:
+      num_blocks: Number of residual blocks (8 in Xception).
+      bn_decay: Decay of the BatchNorm moving averages (Keras' momentum).
+      bn_eps: BatchNorm epsilon.
+      name: Name of the module.
+
+    Raises:
+      ValueError: If `num_blocks` is negative.
+    """
+    super().__init__(name=name)
+    if num_blocks < 0:
+      raise ValueError(f"num_blocks must be >= 0, got {num_blocks}.")
+    specs = [MiddleBlockSpec(f"block{5 + i}") for i in range(num_blocks)]
+    self.blocks = [_MiddleBlock(spec, bn_decay, bn_eps) for spec in specs]
+
+
+class _ExitConvs(snt.Module):
+  """Separable convs 1536 and 2048, each followed by BN and ReLU."""
+
+  def __init__(self, bn_decay: float, bn_eps: float):
+    super().__init__(name="block14")
+    self.convs = [SeparableConv2D(channels, 3, name=name.split("_")[1])
+                  for name, channels in EXIT_CONVS]
+    self.bns = [_batch_norm(name.split("_")[1] + "_bn", bn_decay, bn_eps)
+                for name, _ in EXIT_CONVS]
+
+  def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
+    outputs = inputs
+    for conv, bn in zip(self.convs, self.bns):
+      outputs = tf.nn.relu(bn(conv(outputs), is_training))
+    return outputs
+
+
+class ExitFlow(_Flow):
+  """Xception's exit flow: block 13 (downsampling) and block 14, 2048 maps."""
+
+  def __init__(self,
+               bn_decay: float = KERAS_BN_DECAY,
+               bn_eps: float = KERAS_BN_EPS,
+               name: Optional[str] = "exit_flow"):
+    """Constructs the exit flow.
+
+    Args:
+      bn_decay: Decay of the BatchNorm moving averages (Keras' momentum).
+      bn_eps: BatchNorm epsilon.
+      name: Name of the module.
+    """
+    super().__init__(name=name)
+    self.blocks = [
+        _DownsamplingBlock(EXIT_BLOCK, bn_decay, bn_eps),
+        _ExitConvs(bn_decay, bn_eps),
+    ]

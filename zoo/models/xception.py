@@ -1,0 +1,97 @@
+"""Xception (Chollet, 2017), faithful to Keras Applications' Xception."""
+
+from typing import Optional, Sequence, Tuple
+
+import tensorflow as tf
+
+from zoo._registry import register_model
+from zoo.flows import KERAS_BN_DECAY, KERAS_BN_EPS, EntryFlow, ExitFlow, MiddleFlow
+from zoo.head import ClassifierHead
+from zoo.models.base import Endpoints, ImageClassifier
+
+
+class Xception(ImageClassifier):
+  """Entry, middle and exit flows, global average pooling, then a head.
+
+  Inputs are RGB scaled to [-1, 1], at least 71x71. With `include_top=False`
+  the model returns the 2048-d pooled features instead of logits.
+  """
+
+  input_normalization = "symmetric"
+  channels = 3
+  min_image_size = 71
+
+  def __init__(self,
+               num_classes: int = 1000,
+               include_top: bool = True,
+               hidden_sizes: Sequence[int] = (),
+               dropout_rate: float = 0.0,
+               image_size: int = 299,
+               bn_decay: float = KERAS_BN_DECAY,
+               bn_eps: float = KERAS_BN_EPS,
+               name: Optional[str] = None):
+    """Constructs an Xception.
+
+    Args:
+      num_classes: Number of classes of the head.
+      include_top: Whether to add the head; without it the model outputs the
+        pooled 2048-d features.
+      hidden_sizes: Hidden layers of the head (Keras' top has none).
+      dropout_rate: Dropout after each hidden layer while training.
+      image_size: The input size data pipelines and exports resize to; the
+        network itself accepts any size of at least 71.
+      bn_decay: BatchNorm moving-average decay (Keras' momentum, 0.99).
+      bn_eps: BatchNorm epsilon (Keras' 1e-3).
+      name: Name of the module.
+
+    Raises:
+      ValueError: If `image_size` is under 71.
+    """
+    super().__init__(name=name)
+    if image_size < self.min_image_size:
+      raise ValueError(
+          f"Xception needs inputs of at least {self.min_image_size}x"
+          f"{self.min_image_size}, got image_size={image_size}.")
+    self.num_classes = num_classes
+    self.include_top = include_top
+    self.default_image_size = (image_size, image_size)
+    self.entry_flow = EntryFlow(bn_decay, bn_eps)
+    self.middle_flow = MiddleFlow(bn_decay=bn_decay, bn_eps=bn_eps)
+    self.exit_flow = ExitFlow(bn_decay, bn_eps)
+    self.head = None
+    if include_top:
+      self.head = ClassifierHead(
+          num_classes, hidden_sizes=hidden_sizes, dropout_rate=dropout_rate,
+          name="head")
+
+  def _forward(self, images: tf.Tensor,
+               is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
+    endpoints = {}
+    outputs = images
+    for flow in (self.entry_flow, self.middle_flow, self.exit_flow):
+      outputs, block_endpoints = flow.with_endpoints(outputs, is_training)
+      endpoints.update(block_endpoints)
+      endpoints[flow.name] = outputs
+    features = tf.reduce_mean(outputs, axis=[1, 2])
+    endpoints["pre_logits"] = features
+    if self.head is None:
+      return features, endpoints
+    logits, head_endpoints = self.head(features, is_training)
+    return logits, {**endpoints, **head_endpoints, "logits": logits}
+
+
+@register_model
+def xception(num_classes: int = 1000,
+             include_top: bool = True,
+             hidden_sizes: Sequence[int] = (),
+             dropout_rate: float = 0.0,
+             image_size: int = 299,
+             bn_decay: float = KERAS_BN_DECAY,
+             bn_eps: float = KERAS_BN_EPS) -> Xception:
+  """Xception: 22,855,952 trainable parameters with the 1000-class top.
+
+  The Flowers17 experiment is `xception(num_classes=17, image_size=149,
+  hidden_sizes=(256,), dropout_rate=0.5)`.
+  """
+  return Xception(num_classes, include_top, hidden_sizes, dropout_rate,
+                  image_size, bn_decay, bn_eps, name="xception")
