@@ -67,6 +67,15 @@ class ImageClassifier(snt.Module):
                is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
     raise NotImplementedError
 
+  def num_parameters(self, trainable_only: bool = True) -> int:
+    """Counts the scalars in the model's (trainable) variables.
+
+    The model must have been called once, since Sonnet creates weights
+    lazily from the first input.
+    """
+    variables = self.trainable_variables if trainable_only else self.variables
+    return sum(int(v.shape.num_elements()) for v in variables)
+
   def expected_shape(self) -> str:
     """Describes the accepted input shape, for error messages."""
     if self.fixed_image_size:

@@ -1,0 +1,68 @@
+"""Tests for zoo._registry."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+
+
+def test_list_models_has_every_zoo_model():
+  assert zoo.list_models() == [
+      "deep_mnist_cnn", "softmax_regression", "tfjs_mnist_convnet", "xception"
+  ]
+
+
+def test_unknown_model_lists_known_ones():
+  with pytest.raises(ValueError, match=r"Unknown model 'xceptoin'.*"
+                     r"Did you mean 'xception'.*deep_mnist_cnn"):
+    zoo.create_model("xceptoin")
+
+
+def test_unknown_argument_names_the_closest():
+  with pytest.raises(ValueError, match=r"no argument 'num_class'.*"
+                     r"'num_classes'"):
+    zoo.create_model("deep_mnist_cnn", num_class=3)
+
+
+def test_none_arguments_keep_defaults():
+  model = zoo.create_model("softmax_regression", num_classes=None)
+  assert model.num_classes == 10
+
+
+def test_model_arguments_reports_defaults():
+  args = zoo.model_arguments("xception")
+  assert args["num_classes"] == 1000
+  assert args["include_top"] is True
+
+
+def test_duplicate_registration_warns():
+  def softmax_regression():  # Same name as the zoo's model.
+    raise AssertionError("never built")
+  original = zoo.create_model.__globals__["_MODEL_FNS"]["softmax_regression"]
+  try:
+    with pytest.warns(UserWarning, match="registered twice"):
+      zoo.register_model(softmax_regression)
+  finally:
+    zoo.register_model.__globals__["_MODEL_FNS"]["softmax_regression"] = (
+        original)
+
+
+_SMOKE_SHAPES = {
+    "deep_mnist_cnn": (2, 28, 28, 1),
+    "softmax_regression": (2, 28, 28, 1),
+    "tfjs_mnist_convnet": (2, 28, 28, 1),
+    "xception": (2, 71, 71, 3),
+}
+
+
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_every_registered_model_runs_forward(name):
+  model = zoo.create_model(name, num_classes=7)
+  images = tf.random.uniform(_SMOKE_SHAPES[name])
+  logits = model(images, is_training=True)
+  assert logits.shape == (2, 7)
+  assert np.all(np.isfinite(logits.numpy()))
+  logits, endpoints = model.with_endpoints(images, is_training=False)
+  assert "pre_logits" in endpoints and "logits" in endpoints
+  assert model.num_parameters() > 0
