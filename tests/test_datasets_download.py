@@ -147,9 +147,8 @@ def test_fetch_tool_offline_fails_fast_with_steps(tmp_path):
   assert not (tmp_path / "flowers").exists()
 
 
-def test_fetch_tool_success(server, tmp_path):
-  # The real table: serve the official file names with matching contents is
-  # impossible, so check the tool wiring with the mnist checksum mismatch.
+def test_fetch_tool_rejects_bad_checksum(server, tmp_path):
+  """The tool, with the real checksum table, refuses a file that differs."""
   server.files["train-images-idx3-ubyte.gz"] = b"not mnist"
   result = subprocess.run(
       [sys.executable, str(_ROOT / "tools" / "fetch_data.py"), "mnist",

@@ -1,0 +1,320 @@
+"""Oxford Flowers17: 1,360 JPEGs in 17 classes of 80.
+
+Official layout: `<dir>/jpg/image_0001.jpg` ... `image_1360.jpg` (the images
+may also sit directly in `<dir>`); label = (index - 1) // 80. When
+`<dir>/datasplits.mat` exists, its split `split_index` (1-3) gives
+train/validation/test; otherwise a deterministic stratified split from
+`seed` and `split_ratio` gives train/test.
+
+Corrupt images are found before the pipeline is built: every listed file is
+fully decoded once with Pillow (at reduced size via JPEG draft mode, in a
+thread pool) and the verdicts are cached in
+`$SNT_ZOO_CACHE/flowers17/scan-<hash>.json`, keyed by file size and mtime, so
+later runs only stat the files. A bad file is then named in a DatasetError
+(`on_corrupt="error"`) or dropped, counted and reported
+(`on_corrupt="skip"`). The tf.data pipeline only ever sees files that decode,
+so no bare TensorFlow error reaches the user. Decoding in the pipeline uses
+`tf.io.decode_image(channels=3)`, which handles JPEG (grey, RGB, CMYK), PNG,
+GIF and BMP whatever the file name says.
+"""
+
+import concurrent.futures
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from datasets import dataset_info
+from datasets import download
+from datasets import splits as splits_lib
+from datasets.errors import DatasetError
+
+_LOG = logging.getLogger(__name__)
+
+CLASS_NAMES = ("Daffodil", "Snowdrop", "Lily Valley", "Bluebell", "Crocus",
+               "Iris", "Tigerlily", "Tulip", "Fritillary", "Sunflower",
+               "Daisy", "Colts' Foot", "Dandelion", "Cowslip", "Buttercup",
+               "Windflower", "Pansy")
+IMAGES_PER_CLASS = 80
+NUM_IMAGES = IMAGES_PER_CLASS * len(CLASS_NAMES)
+DEFAULT_IMAGE_SIZE = 149
+ON_CORRUPT = ("error", "skip")
+
+_NAME_PATTERN = re.compile(r"^image_(\d{4})\.jpg$", re.IGNORECASE)
+# Formats tf.io.decode_image reads (Pillow's names).
+_TF_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "MPO")
+_SCAN_VERSION = 1
+_MAT_KEYS = {"train": "trn", "validation": "val", "test": "tst"}
+
+
+def label_of(index: int) -> int:
+  """Label of the 1-based image index: (index - 1) // 80."""
+  return (index - 1) // IMAGES_PER_CLASS
+
+
+def _image_directory(directory: Path) -> Path:
+  """`<dir>/jpg` when present, else `<dir>` itself."""
+  return directory / "jpg" if (directory / "jpg").is_dir() else directory
+
+
+def list_images(directory: Path) -> Tuple[Dict[int, Path], List[str]]:
+  """Finds `image_NNNN.jpg` files; stray files are ignored.
+
+  Args:
+    directory: the dataset directory.
+
+  Returns:
+    (images, notes): 1-based index -> path for indices 1..1360, and notes
+    on missing and extra (out-of-range) images.
+
+  Raises:
+    DatasetError: the directory holds no official-layout image at all.
+  """
+  image_dir = _image_directory(directory)
+  images, extra = {}, []
+  for entry in sorted(os.listdir(image_dir)):
+    match = _NAME_PATTERN.match(entry)
+    if not match or not (image_dir / entry).is_file():
+      continue
+    index = int(match.group(1))
+    if 1 <= index <= NUM_IMAGES:
+      images[index] = image_dir / entry
+    else:
+      extra.append(entry)
+  if not images:
+    raise DatasetError(
+        f"{image_dir}: no Flowers17 images (expected jpg/image_0001.jpg ... "
+        "image_1360.jpg). Fetch them with `python tools/fetch_data.py "
+        "flowers17 --dir DIR`.")
+  notes = []
+  missing = [i for i in range(1, NUM_IMAGES + 1) if i not in images]
+  if missing:
+    shown = ", ".join(f"image_{i:04d}.jpg" for i in missing[:3])
+    notes.append(f"{len(missing)} of {NUM_IMAGES} images missing from "
+                 f"{image_dir} (e.g. {shown})")
+  if extra:
+    notes.append(f"{len(extra)} extra image(s) outside 1..{NUM_IMAGES} "
+                 f"ignored: {', '.join(extra[:3])}")
+  return images, notes
+
+
+def _check_image(path: Path, size: Tuple[int, int]) -> Optional[str]:
+  """Fully decodes one image with Pillow; returns a problem or None."""
+  try:
+    with Image.open(path) as image:
+      if image.format not in _TF_FORMATS:
+        return f"unsupported format {image.format} (use JPEG or PNG)"
+      image.draft("RGB", size)
+      image.load()
+  except Exception as e:  # Pillow raises many types for bad data.
+    return f"cannot decode ({type(e).__name__}: {e})"
+  return None
+
+
+def _scan_cache_path(image_dir: Path) -> Path:
+  key = hashlib.sha1(str(image_dir.resolve()).encode()).hexdigest()[:16]
+  return download.cache_dir("flowers17") / f"scan-{key}.json"
+
+
+def _load_scan_cache(path: Path) -> Dict[str, Any]:
+  try:
+    cached = json.loads(path.read_text())
+    return cached["files"] if cached.get("version") == _SCAN_VERSION else {}
+  except (OSError, ValueError, KeyError, TypeError):
+    return {}
+
+
+def _save_scan_cache(path: Path, files: Dict[str, Any]) -> None:
+  """Writes the verdicts atomically; a read-only cache is not an error."""
+  try:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".tmp{os.getpid()}")
+    temporary.write_text(json.dumps({"version": _SCAN_VERSION,
+                                     "files": files}))
+    os.replace(temporary, path)
+  except OSError:
+    pass
+
+
+def find_corrupt(paths: Sequence[Path]) -> Dict[Path, str]:
+  """Returns {path: problem} for the images that do not decode.
+
+  Verdicts are cached per file (size, mtime), so only new or changed files
+  are decoded again.
+
+  Args:
+    paths: image files, all in one directory.
+
+  Returns:
+    The corrupt files and what is wrong with each.
+  """
+  if not paths:
+    return {}
+  cache_path = _scan_cache_path(paths[0].parent)
+  cached = _load_scan_cache(cache_path)
+  verdicts, to_check = {}, []
+  for path in paths:
+    stat = path.stat()
+    stamp = [stat.st_size, stat.st_mtime_ns]
+    entry = cached.get(path.name)
+    if entry and entry[:2] == stamp:
+      verdicts[path.name] = entry
+    else:
+      to_check.append((path, stamp))
+  if to_check:
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+      problems = pool.map(lambda item: _check_image(item[0], (64, 64)),
+                          to_check)
+      for (path, stamp), problem in zip(to_check, problems):
+        verdicts[path.name] = stamp + [problem]
+    _save_scan_cache(cache_path, verdicts)
+  return {path: verdicts[path.name][2] for path in paths
+          if verdicts[path.name][2]}
+
+
+def _read_datasplits(path: Path, split_index: int) -> Dict[str, np.ndarray]:
+  """Reads split `split_index` of datasplits.mat as 1-based index arrays."""
+  import scipy.io  # pylint: disable=g-import-not-at-top
+  try:
+    mat = scipy.io.loadmat(str(path))
+  except Exception as e:  # scipy raises several types for bad files.
+    raise DatasetError(f"{path}: cannot read ({e}). Download it again or "
+                       "delete it to use a seeded random split.") from e
+  result = {}
+  for split, prefix in _MAT_KEYS.items():
+    key = f"{prefix}{split_index}"
+    if key not in mat:
+      raise DatasetError(f"{path}: no '{key}' array; datasplits.mat holds "
+                         "trn1..3, val1..3 and tst1..3.")
+    result[split] = np.asarray(mat[key]).astype(np.int64).ravel()
+  return result
+
+
+def _split_indices(directory: Path, available: np.ndarray,
+                   options: Dict[str, Any]) -> Tuple[Dict[str, np.ndarray],
+                                                     str, List[str]]:
+  """Chooses the 1-based image indices of each split."""
+  split_index = options["split_index"]
+  mat_path = directory / "datasplits.mat"
+  notes = []
+  if split_index and mat_path.is_file():
+    if split_index not in (1, 2, 3):
+      raise ValueError(f"split_index must be 1, 2 or 3 (or 0 to ignore "
+                       f"datasplits.mat), got {split_index}.")
+    if options["validation_fraction"]:
+      raise ValueError("flowers17: datasplits.mat already defines a "
+                       "validation split; leave validation_fraction at 0 or "
+                       "pass split_index=0 to use a seeded random split.")
+    chosen = _read_datasplits(mat_path, split_index)
+    present = set(available.tolist())
+    for split, indices in chosen.items():
+      absent = [i for i in indices if i not in present]
+      if absent:
+        notes.append(f"datasplits {split}: {len(absent)} listed image(s) "
+                     "missing or skipped")
+      chosen[split] = np.asarray([i for i in indices if i in present],
+                                 np.int64)
+    return chosen, f"datasplits.mat split {split_index}", notes
+  ratio = options["split_ratio"]
+  if not 0.0 < ratio <= 1.0:
+    raise ValueError(f"split_ratio must be in (0, 1], got {ratio}.")
+  labels = np.asarray([label_of(i) for i in available])
+  train, test = splits_lib.stratified_split(labels, 1.0 - ratio,
+                                            options["seed"])
+  chosen = {"train": available[train], "test": available[test]}
+  labels_by_index = np.zeros(NUM_IMAGES + 1, np.int64)
+  labels_by_index[available] = labels
+  chosen = dataset_info.carve_validation(chosen, labels_by_index,
+                                         options["validation_fraction"],
+                                         options["seed"] + 1)
+  how = f"seeded stratified split (ratio {ratio}, seed {options['seed']})"
+  return chosen, how, notes
+
+
+def _decode_and_resize(path: tf.Tensor, label: tf.Tensor,
+                       size: Tuple[int, int]):
+  """Reads, decodes (any mode to RGB) and resizes one image to uint8."""
+  contents = tf.io.read_file(path)
+  image = tf.io.decode_image(contents, channels=3, expand_animations=False,
+                             dtype=tf.uint8)
+  image = tf.image.resize(image, size, method="bilinear", antialias=False)
+  image = tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
+  image = tf.ensure_shape(image, (size[0], size[1], 3))
+  return image, label
+
+
+def _resolve_directory(data_dir: Optional[str]) -> Tuple[Path, str]:
+  """The directory to read and how to describe it."""
+  if data_dir is not None:
+    path = Path(data_dir).expanduser()
+    if not path.is_dir():
+      raise DatasetError(f"data_dir {path} is not a directory. Fetch Flowers17"
+                         f" with `python tools/fetch_data.py flowers17 --dir "
+                         f"{path}`.")
+    return path, f"directory {path.absolute()}"
+  cached = download.cache_dir("flowers17")
+  if (cached / "jpg").is_dir():
+    return cached, f"cache {cached}"
+  raise DatasetError(
+      f"flowers17: no data_dir given and nothing in the cache {cached}. Run "
+      "`python tools/fetch_data.py flowers17` (downloads 17flowers.tgz and "
+      "datasplits.mat, about 60 MB) or pass data_dir=.")
+
+
+def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
+  """Lists, checks and splits Flowers17 for `datasets.load`.
+
+  Args:
+    name: "flowers17".
+    options: the validated load/info options.
+
+  Returns:
+    A `Prepared` whose splits read and decode files inside tf.data.
+  """
+  if options["on_corrupt"] not in ON_CORRUPT:
+    raise ValueError(f"on_corrupt must be one of {list(ON_CORRUPT)}, got "
+                     f"{options['on_corrupt']!r}.")
+  size = dataset_info.parse_image_size(
+      options["image_size"], (DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE))
+  directory, source = _resolve_directory(options["data_dir"])
+  images, notes = list_images(directory)
+  corrupt = find_corrupt([images[i] for i in sorted(images)])
+  if corrupt:
+    listing = "; ".join(f"{path}: {problem}"
+                        for path, problem in list(corrupt.items())[:5])
+    if options["on_corrupt"] == "error":
+      raise DatasetError(
+          f"flowers17: {len(corrupt)} corrupt image(s): {listing}. Replace or "
+          "delete them (fetch_data.py re-downloads the archive), or pass "
+          "on_corrupt='skip' to train without them.")
+    notes.append(f"skipped {len(corrupt)} corrupt image(s): {listing}")
+    images = {i: p for i, p in images.items() if p not in corrupt}
+  for note in notes:
+    _LOG.warning("flowers17: %s", note)
+  available = np.asarray(sorted(images), np.int64)
+  indices, how, split_notes = _split_indices(directory, available, options)
+  notes.extend(split_notes)
+  info = dataset_info.DatasetInfo(
+      name=name, class_names=CLASS_NAMES, image_shape=(size[0], size[1], 3),
+      num_examples={split: int(len(v)) for split, v in indices.items()},
+      source=f"{source} ({how})", notes=tuple(notes))
+
+  def make_split(split: str) -> Tuple[tf.data.Dataset, int]:
+    dataset_info.check_split(name, split, list(indices))
+    chosen = indices[split]
+    paths = [str(images[i]) for i in chosen]
+    labels = np.asarray([label_of(i) for i in chosen], np.int32)
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (tf.constant(paths, tf.string), labels))
+    dataset = dataset.map(lambda p, l: _decode_and_resize(p, l, size),
+                          num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.cache(), len(paths)
+
+  return dataset_info.Prepared(info=info, make_split=make_split)
