@@ -26,6 +26,9 @@ class ImageClassifier(snt.Module):
   fixed_image_size: Optional[Tuple[int, int]] = None
   num_classes: int
   include_top: bool = True
+  #: Keep BatchNorm in inference mode even while training (fine-tuning with
+  #: small batches); dropout still follows `is_training`.
+  freeze_batch_norm: bool = False
 
   def __call__(self, images: tf.Tensor, is_training: bool) -> tf.Tensor:
     """Classifies a batch of images.

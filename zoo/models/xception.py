@@ -68,8 +68,9 @@ class Xception(ImageClassifier):
                is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
     endpoints = {}
     outputs = images
+    bn_training = is_training and not self.freeze_batch_norm
     for flow in (self.entry_flow, self.middle_flow, self.exit_flow):
-      outputs, block_endpoints = flow.with_endpoints(outputs, is_training)
+      outputs, block_endpoints = flow.with_endpoints(outputs, bn_training)
       endpoints.update(block_endpoints)
       endpoints[flow.name] = outputs
     features = tf.reduce_mean(outputs, axis=[1, 2])

@@ -1,0 +1,1 @@
+"""Training: configs, schedules, optimizers, the train step and run dirs."""

@@ -1,0 +1,260 @@
+"""Run configuration: defaults, YAML files, dotted overrides, validation.
+
+A config is a nested dict. Every key and its type is fixed by `DEFAULTS`
+(the `model` section instead takes the registered model's own arguments), so
+a misspelt key or a wrong type fails before any work starts, naming the key
+and the closest valid one.
+"""
+
+import copy
+import difflib
+import os
+import pathlib
+from typing import Any, Dict, Iterable, Optional
+
+import yaml
+
+from zoo import _registry
+
+Config = Dict[str, Any]
+
+DEFAULTS: Config = {
+    "run_dir": None,          # Default: runs/<config>-<timestamp>.
+    "seed": 0,
+    "model": {"name": "deep_mnist_cnn"},  # Plus the model's own arguments.
+    "data": {
+        "name": "mnist",
+        "data_dir": None,
+        "image_size": None,   # Default: the model's default_image_size.
+        "batch_size": 50,
+        "eval_batch_size": 500,
+        "train_split": "train",
+        "eval_split": "test",
+        "validation_fraction": 0.0,
+        "split_ratio": 0.8,
+        "split_index": 1,
+        "on_corrupt": "error",
+        "augment": {
+            "flip_left_right": False,
+            "brightness": 0.0,  # Max delta on the 0-255 scale.
+            "contrast": None,   # [lower, upper] factor range.
+        },
+    },
+    "train": {
+        "steps": 1000,
+        "epochs": None,       # If set, steps = epochs * examples // batch.
+        "optimizer": {
+            "name": "adam",   # sgd | momentum | adam | rmsprop
+            "learning_rate": 1e-3,
+            "momentum": 0.9,
+            "nesterov": False,
+            "beta1": 0.9,
+            "beta2": 0.999,
+            "epsilon": 1e-8,
+            "rmsprop_decay": 0.9,
+        },
+        "schedule": {
+            "name": "constant",  # constant | exponential | cosine
+            "decay_steps": 1000,
+            "decay_rate": 0.5,
+            "staircase": True,
+            "warmup_steps": 0,
+            "final_fraction": 0.0,  # Cosine floor, as a fraction of the peak.
+        },
+        "weight_decay": 0.0,  # Times sum(w**2) / 2 over kernels, not biases.
+        "clip_grad_norm": None,
+        "ema_decay": None,    # E.g. 0.999: evaluate an EMA of the weights.
+        "log_every": 50,
+        "eval_every": 500,
+        "checkpoint_every": 500,
+        "keep_checkpoints": 3,
+        "jit_compile": False,
+        "precision": "float32",  # float32 | mixed_float16 | mixed_bfloat16
+    },
+    "finetune": {
+        "checkpoint": None,     # A run directory or checkpoint to start from.
+        "keras_weights": None,  # A Keras Xception .h5 weights file.
+        "freeze_backbone": False,
+        "batch_norm_inference": False,
+        "head_learning_rate": None,
+    },
+    "distribute": {
+        "strategy": "none",   # none | mirrored | multi_worker | tpu
+        "sync_batch_norm": False,
+    },
+    "visualize": {
+        "embeddings": False,  # Write a projector embedding at the end.
+        "embedding_examples": 1000,
+    },
+}
+
+CONFIG_DIR = pathlib.Path(__file__).resolve().parents[2] / "configs"
+
+
+class ConfigError(ValueError):
+  """A config key, value or file is wrong; the message says how to fix it."""
+
+
+def find_config(name_or_path: str,
+                config_dir: Optional[os.PathLike] = None) -> pathlib.Path:
+  """Resolves `NAME`, `NAME.yaml` or a path to an existing config file."""
+  config_dir = pathlib.Path(config_dir or os.environ.get(
+      "SNT_ZOO_CONFIG_DIR", CONFIG_DIR))
+  candidates = [pathlib.Path(name_or_path)]
+  if not name_or_path.endswith((".yaml", ".yml")):
+    candidates.append(config_dir / f"{name_or_path}.yaml")
+  candidates.append(config_dir / name_or_path)
+  for candidate in candidates:
+    if candidate.is_file():
+      return candidate
+  known = sorted(p.stem for p in config_dir.glob("*.yaml"))
+  close = difflib.get_close_matches(pathlib.Path(name_or_path).stem, known, 1)
+  hint = f" Did you mean {close[0]!r}?" if close else ""
+  raise ConfigError(
+      f"No config {name_or_path!r}.{hint} Configs in {config_dir}: "
+      f"{', '.join(known) or 'none'}.")
+
+
+def load_config(name_or_path: str,
+                overrides: Iterable[str] = (),
+                config_dir: Optional[os.PathLike] = None) -> Config:
+  """Reads a YAML config, applies `key=value` overrides and validates.
+
+  Args:
+    name_or_path: A name in `configs/` (with or without `.yaml`) or a path.
+    overrides: Dotted assignments such as `train.steps=300`; values are
+      parsed as YAML, so `true`, `1e-3` and `[1, 2]` have their types.
+    config_dir: Where names are looked up (default: the checkout's configs/).
+
+  Returns:
+    The complete config: defaults, then the file, then the overrides.
+
+  Raises:
+    ConfigError: On a missing file, invalid YAML, an unknown key or a wrong
+      type.
+  """
+  path = find_config(name_or_path, config_dir)
+  try:
+    loaded = yaml.safe_load(path.read_text()) or {}
+  except yaml.YAMLError as e:
+    raise ConfigError(f"{path} is not valid YAML: {e}") from e
+  if not isinstance(loaded, dict):
+    raise ConfigError(f"{path} must hold a mapping of config sections.")
+  config = merge(DEFAULTS, loaded)
+  config = apply_overrides(config, overrides)
+  config.setdefault("_name", path.stem)
+  validate(config)
+  return config
+
+
+def merge(base: Config, update: Config, prefix: str = "") -> Config:
+  """Returns `base` updated by `update`, recursing into sections."""
+  merged = copy.deepcopy(base)
+  for key, value in update.items():
+    if isinstance(merged.get(key), dict) and isinstance(value, dict):
+      merged[key] = merge(merged[key], value, f"{prefix}{key}.")
+    else:
+      merged[key] = copy.deepcopy(value)
+  return merged
+
+
+def apply_overrides(config: Config, overrides: Iterable[str]) -> Config:
+  """Applies `a.b.c=value` strings to a copy of `config`."""
+  config = copy.deepcopy(config)
+  for override in overrides:
+    key, sep, text = override.partition("=")
+    if not sep or not key:
+      raise ConfigError(
+          f"Override {override!r} is not key=value (e.g. train.steps=300).")
+    try:
+      value = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+      raise ConfigError(f"Override {override!r}: bad value: {e}") from e
+    node = config
+    parts = key.split(".")
+    for i, part in enumerate(parts[:-1]):
+      child = node.get(part)
+      if not isinstance(child, dict):
+        _unknown(".".join(parts[:i + 1]), node, ".".join(parts[:i]))
+      node = child
+    node[parts[-1]] = value
+  return config
+
+
+def validate(config: Config) -> None:
+  """Checks every key and type against `DEFAULTS` and the model's arguments.
+
+  Raises:
+    ConfigError: Naming the bad key and the closest valid one.
+  """
+  _check_section(config, DEFAULTS, "", skip=("model", "_name"))
+  model = config.get("model")
+  if not isinstance(model, dict) or "name" not in model:
+    raise ConfigError("Config needs a model section with a name, e.g. "
+                      "model: {name: deep_mnist_cnn}.")
+  try:
+    arguments = _registry.model_arguments(model["name"])
+  except ValueError as e:
+    raise ConfigError(f"model.name: {e}") from e
+  _check_section({k: v for k, v in model.items() if k != "name"}, arguments,
+                 "model.", skip=())
+
+
+def _check_section(section: Config, defaults: Config, prefix: str,
+                   skip: Iterable[str]) -> None:
+  for key, value in section.items():
+    if key in skip:
+      continue
+    if key not in defaults:
+      _unknown(prefix + key, defaults, prefix.rstrip("."))
+    default = defaults[key]
+    if isinstance(default, dict):
+      if not isinstance(value, dict):
+        raise ConfigError(f"{prefix}{key} must be a section (mapping), got "
+                          f"{value!r}.")
+      _check_section(value, default, f"{prefix}{key}.", skip=())
+    elif not _type_ok(value, default):
+      raise ConfigError(
+          f"{prefix}{key} must be {_type_name(default)}, got {value!r} "
+          f"({type(value).__name__}).")
+
+
+def _type_ok(value: Any, default: Any) -> bool:
+  if default is None or value is None:
+    return True
+  if isinstance(default, bool):
+    return isinstance(value, bool)
+  if isinstance(default, int):
+    return isinstance(value, int) and not isinstance(value, bool)
+  if isinstance(default, float):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+  if isinstance(default, (list, tuple)):
+    return isinstance(value, (list, tuple))
+  return isinstance(value, type(default))
+
+
+def _type_name(default: Any) -> str:
+  if isinstance(default, bool):
+    return "true or false"
+  if isinstance(default, (list, tuple)):
+    return "a list"
+  return {int: "an integer", float: "a number", str: "a string"}.get(
+      type(default), type(default).__name__)
+
+
+def _unknown(key: str, known: Config, section: str) -> None:
+  leaf = key.split(".")[-1]
+  close = difflib.get_close_matches(leaf, [k for k in known if k != "_name"],
+                                    n=1)
+  where = f"{section}." if section else ""
+  hint = f" Did you mean {where}{close[0]!r}?" if close else ""
+  raise ConfigError(
+      f"Unknown config key {key!r}.{hint} Valid keys"
+      f"{' in ' + section if section else ''}: "
+      f"{', '.join(sorted(k for k in known if k != '_name'))}.")
+
+
+def dump_config(config: Config, path: os.PathLike) -> None:
+  """Writes the resolved config as YAML."""
+  pathlib.Path(path).write_text(
+      yaml.safe_dump({k: v for k, v in config.items()}, sort_keys=False))
