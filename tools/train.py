@@ -123,7 +123,6 @@ def _init_from_finetune(config, trainer, model) -> str:
     return f"Keras weights {finetune['keras_weights']}"
   if finetune["checkpoint"]:
     path = run_dir_lib.find_checkpoint(finetune["checkpoint"])
-    source_config_dir = pathlib.Path(finetune["checkpoint"])
     shapes = tf.train.load_checkpoint(path).get_variable_to_shape_map()
     head = getattr(model, "head", None)
     logits_key = next((k for k in shapes
@@ -139,10 +138,13 @@ def _init_from_finetune(config, trainer, model) -> str:
     # A different class count: restore everything but the head.
     backbone = tf.Module()
     for name, child in vars(model).items():
-      if isinstance(child, tf.Module) and name != "head":
+      if name == "head" or name.startswith("_"):
+        continue
+      if isinstance(child, tf.Module) or (
+          isinstance(child, (list, tuple)) and child and
+          all(isinstance(c, tf.Module) for c in child)):
         setattr(backbone, name, child)
     tf.train.Checkpoint(model=backbone).read(path).expect_partial()
-    del source_config_dir
     return f"checkpoint {path} (new {model.num_classes}-class head)"
   return ""
 

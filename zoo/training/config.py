@@ -88,6 +88,9 @@ DEFAULTS: Config = {
     },
 }
 
+# Written by a run into its config.yaml for the record; ignored on reading.
+RUN_RECORD_KEYS = ("_name", "data_source", "steps_total")
+
 CONFIG_DIR = pathlib.Path(__file__).resolve().parents[2] / "configs"
 
 
@@ -187,7 +190,7 @@ def validate(config: Config) -> None:
   Raises:
     ConfigError: Naming the bad key and the closest valid one.
   """
-  _check_section(config, DEFAULTS, "", skip=("model", "_name"))
+  _check_section(config, DEFAULTS, "", skip=("model",) + RUN_RECORD_KEYS)
   model = config.get("model")
   if not isinstance(model, dict) or "name" not in model:
     raise ConfigError("Config needs a model section with a name, e.g. "
@@ -196,8 +199,10 @@ def validate(config: Config) -> None:
     arguments = _registry.model_arguments(model["name"])
   except ValueError as e:
     raise ConfigError(f"model.name: {e}") from e
-  _check_section({k: v for k, v in model.items() if k != "name"}, arguments,
-                 "model.", skip=())
+  # `null` unsets a model argument (the model's default applies).
+  _check_section({k: v for k, v in model.items()
+                  if k != "name" and v is not None}, arguments, "model.",
+                 skip=())
 
 
 def _check_section(section: Config, defaults: Config, prefix: str,
@@ -213,6 +218,12 @@ def _check_section(section: Config, defaults: Config, prefix: str,
         raise ConfigError(f"{prefix}{key} must be a section (mapping), got "
                           f"{value!r}.")
       _check_section(value, default, f"{prefix}{key}.", skip=())
+    elif isinstance(default, float) and isinstance(value, str):
+      # YAML 1.1 reads `1e-4` (no dot) as a string; accept it as a number.
+      try:
+        section[key] = float(value)
+      except ValueError:
+        raise ConfigError(f"{prefix}{key} must be a number, got {value!r}.")
     elif not _type_ok(value, default):
       raise ConfigError(
           f"{prefix}{key} must be {_type_name(default)}, got {value!r} "

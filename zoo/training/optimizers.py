@@ -78,7 +78,10 @@ class Optimizer:
     if self.use_keras:
       self.optimizer.build(variables)
     else:
-      self.optimizer._initialize(variables)  # pylint: disable=protected-access
+      # Sonnet creates slots lazily in `_initialize` (SGD has none).
+      initialize = getattr(self.optimizer, "_initialize", None)
+      if initialize is not None:
+        initialize(variables)
 
 
 def optimizer_from_config(config: dict, learning_rate: tf.Variable,

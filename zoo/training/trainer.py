@@ -14,6 +14,7 @@ import sonnet as snt
 import tensorflow as tf
 
 from zoo.models.base import ImageClassifier
+from zoo.training import precision as precision_lib
 from zoo.training.optimizers import Optimizer
 from zoo.training.schedules import Schedule
 
@@ -67,7 +68,8 @@ class Trainer:
                head_optimizer: Optional[Optimizer] = None,
                head_learning_rate_scale: float = 1.0,
                jit_compile: bool = False,
-               strategy: Optional[tf.distribute.Strategy] = None):
+               strategy: Optional[tf.distribute.Strategy] = None,
+               precision: str = "float32"):
     """Creates the trainer.
 
     Call `build(images)` (or run a step) before restoring a checkpoint so all
@@ -88,6 +90,8 @@ class Trainer:
       head_learning_rate_scale: Head rate = schedule(step) * this scale.
       jit_compile: Compile the train step with XLA.
       strategy: A `tf.distribute.Strategy`; the default strategy if `None`.
+      precision: `float32`, `mixed_float16` (with dynamic loss scaling) or
+        `mixed_bfloat16`; see `zoo.training.precision`.
 
     Raises:
       ValueError: If the head is needed but the model has none.
@@ -107,13 +111,28 @@ class Trainer:
                                                        None) is None:
       raise ValueError("freeze_backbone and a head learning rate need a model "
                        "with a head (include_top=True).")
+    self.precision = precision
+    self.compute_dtype = precision_lib.compute_dtype(precision)
     with self.strategy.scope():
       self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+      self.loss_scale = (precision_lib.DynamicLossScale()
+                         if precision == "mixed_float16" else None)
     self.ema: Optional[WeightAverage] = None
     self._train_step = tf.function(self._distributed_train_step,
                                    jit_compile=jit_compile)
     self._eval_step = tf.function(self._distributed_eval_step)
     self._built = False
+
+  def _logits(self, images: tf.Tensor, is_training: bool) -> tf.Tensor:
+    """The model's float32 logits, computed in the trainer's precision."""
+    images = tf.cast(images, self.compute_dtype)
+    with precision_lib.compute_in(self.compute_dtype):
+      logits = self.model(images, is_training=is_training)
+    return tf.cast(logits, tf.float32)
+
+  def predict(self, images: tf.Tensor) -> tf.Tensor:
+    """Inference-mode logits (wrap in a `tf.function` for speed)."""
+    return self._logits(images, is_training=False)
 
   # Variables -------------------------------------------------------------
 
@@ -154,6 +173,10 @@ class Trainer:
                "optimizer": self.optimizer.optimizer}
     if self.head_optimizer is not None:
       objects["head_optimizer"] = self.head_optimizer.optimizer
+    if self.loss_scale is not None:
+      objects["loss_scale"] = tf.Module()
+      objects["loss_scale"].variables_ = [self.loss_scale.scale,
+                                          self.loss_scale.good_steps]
     if self.ema is not None:
       objects["ema"] = tf.Module()
       objects["ema"].averages = self.ema.averages
@@ -165,9 +188,9 @@ class Trainer:
     main, head = self._variable_groups()
     train_vars = (main or []) + head
     with tf.GradientTape() as tape:
-      logits = self.model(images, is_training=True)
+      logits = self._logits(images, is_training=True)
       per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(
-          labels=tf.cast(labels, tf.int32), logits=tf.cast(logits, tf.float32))
+          labels=tf.cast(labels, tf.int32), logits=logits)
       loss = tf.reduce_sum(per_example) / self.global_batch_size
       total = loss
       if self.weight_decay:
@@ -175,7 +198,26 @@ class Trainer:
         total += (self.weight_decay / replicas) * tf.add_n(
             [tf.nn.l2_loss(tf.cast(w, tf.float32))
              for w in self._decay_variables])
+      if self.loss_scale is not None:
+        total = self.loss_scale.scale_loss(total)
     gradients = tape.gradient(total, train_vars)
+    if self.loss_scale is not None:
+      gradients, finite = self.loss_scale.unscale_and_check(gradients)
+      # On overflow skip the update (the scale was halved).
+      return self._apply_if(finite, gradients, main, head, logits, labels,
+                            loss)
+    return self._apply(gradients, main, head, logits, labels, loss)
+
+  def _apply_if(self, finite, gradients, main, head, logits, labels, loss):
+    def apply():
+      self._apply(gradients, main, head, logits, labels, loss)
+      return tf.constant(True)
+    tf.cond(finite, apply, lambda: tf.constant(False))
+    return loss, tf.reduce_sum(tf.cast(
+        tf.equal(tf.argmax(logits, -1, output_type=tf.int32),
+                 tf.cast(labels, tf.int32)), tf.float32))
+
+  def _apply(self, gradients, main, head, logits, labels, loss):
     if self.strategy.num_replicas_in_sync > 1 and not self.optimizer.use_keras:
       raise ValueError("Use tf_keras optimizers under a strategy.")
     if self.clip_grad_norm:
@@ -228,7 +270,7 @@ class Trainer:
     return float(self.schedule(self.step))
 
   def _replica_eval_step(self, images, labels):
-    logits = tf.cast(self.model(images, is_training=False), tf.float32)
+    logits = self._logits(images, is_training=False)
     labels = tf.cast(labels, tf.int32)
     loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(
         labels=labels, logits=logits))

@@ -1,0 +1,150 @@
+"""End-to-end tests of tools/train.py on the quick config."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tools import train as train_tool
+import zoo
+from zoo.training import config as config_lib
+
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path_factory):
+  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
+  monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+def _config(run_dir, *overrides):
+  return config_lib.load_config("softmax_mnist_quick", [
+      f"run_dir={run_dir}", "train.log_every=5", "train.eval_every=10",
+      "train.checkpoint_every=10", *overrides])
+
+
+def _model_weights(checkpoint):
+  reader = tf.train.load_checkpoint(checkpoint)
+  return {name: reader.get_tensor(name)
+          for name in reader.get_variable_to_shape_map()
+          if name.startswith("model/")}
+
+
+def test_loss_falls_and_outputs_are_written(tmp_path):
+  result = train_tool.train(_config(tmp_path, "train.steps=40"))
+  records = [json.loads(line) for line in
+             (tmp_path / "metrics.jsonl").read_text().splitlines()]
+  train_losses = [r["loss"] for r in records if r["split"] == "train"]
+  assert train_losses[-1] < 0.5 * train_losses[0]
+  evals = [r for r in records if r["split"] == "test"]
+  assert [r["step"] for r in evals] == [10, 20, 30, 40]
+  for record in records:
+    assert record["examples_per_sec"] > 0
+    assert "bundled sample" in record["data_source"]
+  assert evals[-1]["examples"] == 1500
+  assert result["accuracy"] == evals[-1]["accuracy"] > 0.7
+  saved = config_lib.load_config(str(tmp_path / "config.yaml"))
+  assert saved["train"]["steps"] == 40
+  assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith(
+      "ckpt-40")
+  assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints" / "best"))
+  assert list((tmp_path / "tensorboard" / "train").iterdir())
+
+
+def test_resumed_run_ends_with_the_same_weights(tmp_path):
+  """Stopping at step 10 and resuming equals running straight to 20."""
+  overrides = ("train.steps=20", "model.name=deep_mnist_cnn",
+               "model.zero_init=null", "train.optimizer.learning_rate=1e-4",
+               "train.optimizer.name=adam")
+  straight = train_tool.train(_config(tmp_path / "a", *overrides))
+  first = _config(tmp_path / "b", *overrides)
+  first["train"]["steps"] = 10
+  train_tool.train(first)
+  resumed = train_tool.train(_config(tmp_path / "b", *overrides))
+  a, b = _model_weights(straight["checkpoint"]), _model_weights(
+      resumed["checkpoint"])
+  assert a.keys() == b.keys() and a
+  for name in a:
+    np.testing.assert_allclose(a[name], b[name], rtol=1e-6, atol=1e-7,
+                               err_msg=name)
+  assert straight["accuracy"] == resumed["accuracy"]
+
+
+def test_sigterm_saves_a_checkpoint_then_resume_finishes(tmp_path):
+  env = dict(os.environ, PYTHONPATH=str(_ROOT))
+  command = [sys.executable, str(_ROOT / "tools" / "train.py"), "--config",
+             "softmax_mnist_quick", f"run_dir={tmp_path}",
+             "train.steps=100000", "train.checkpoint_every=100000",
+             "train.eval_every=100000", "train.log_every=10"]
+  process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+  deadline = time.monotonic() + 120
+  metrics = tmp_path / "metrics.jsonl"
+  while not (metrics.exists() and metrics.read_text().strip()):
+    assert process.poll() is None, process.communicate()
+    assert time.monotonic() < deadline, "training never started"
+    time.sleep(0.2)
+  process.send_signal(signal.SIGTERM)
+  _, stderr = process.communicate(timeout=60)
+  assert process.returncode == 0, stderr
+  assert "SIGTERM received: saved" in stderr
+  latest = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
+  stopped_at = int(latest.rsplit("-", 1)[1])
+  assert stopped_at >= 10
+  resumed = train_tool.train(_config(tmp_path, f"train.steps={stopped_at + 5}"))
+  assert resumed["checkpoint"].endswith(f"ckpt-{stopped_at + 5}")
+
+
+def test_non_finite_loss_stops_and_keeps_the_good_checkpoint(tmp_path):
+  config = _config(tmp_path, "train.steps=40", "train.optimizer.name=sgd",
+                   "train.optimizer.learning_rate=1e38",
+                   "train.checkpoint_every=1")
+  with pytest.raises(train_tool.TrainingStopped, match="training diverged"):
+    train_tool.train(config)
+  latest = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
+  assert latest is not None
+  for value in _model_weights(latest).values():
+    assert np.all(np.isfinite(value))
+
+
+def test_finetune_from_checkpoint_with_frozen_backbone(tmp_path):
+  source = train_tool.train(_config(tmp_path / "src", "train.steps=10",
+                                    "model.name=tfjs_mnist_convnet",
+                                    "model.zero_init=null"))
+  config = _config(tmp_path / "ft", "train.steps=2",
+                   "model.name=tfjs_mnist_convnet", "model.zero_init=null",
+                   f"finetune.checkpoint={tmp_path / 'src'}",
+                   "finetune.freeze_backbone=true",
+                   "finetune.head_learning_rate=0.01")
+  result = train_tool.train(config)
+  before = _model_weights(source["checkpoint"])
+  after = _model_weights(result["checkpoint"])
+  conv = "model/conv_pools/0/conv/w/.ATTRIBUTES/VARIABLE_VALUE"
+  np.testing.assert_array_equal(before[conv], after[conv])  # Frozen, loaded.
+  head = "model/head/logits/w/.ATTRIBUTES/VARIABLE_VALUE"
+  assert not np.array_equal(before[head], after[head])  # Trained.
+
+  # A model with another class count gets the backbone and a new head.
+  model = zoo.create_model("tfjs_mnist_convnet", num_classes=3)
+  model(tf.zeros([1, 28, 28, 1]), False)
+  note = train_tool._init_from_finetune(config, None, model)  # pylint: disable=protected-access
+  assert "new 3-class head" in note
+  np.testing.assert_array_equal(model.conv_pools[0].conv.w.numpy(),
+                                before[conv])
+
+
+def test_cli_reports_config_errors(capsys):
+  assert train_tool.main(["--config", "softmax_mnist_quick",
+                          "train.stpes=3"]) == 2
+  err = capsys.readouterr().err
+  assert "Unknown config key 'train.stpes'" in err and "'steps'" in err
+  assert train_tool.main(["--config", "no_such_config"]) == 2
+  assert "No config 'no_such_config'" in capsys.readouterr().err
