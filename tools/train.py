@@ -206,8 +206,11 @@ def train(config) -> dict:
   use_keras = distribute.needs_keras_optimizers(strategy)
   opt_cfg = train_cfg["optimizer"]
   with strategy.scope():
+    # Assigned from the schedule inside each replica's step.
+    first_replica = tf.VariableAggregation.ONLY_FIRST_REPLICA
     learning_rate = tf.Variable(opt_cfg["learning_rate"], dtype=tf.float32,
-                                trainable=False, name="learning_rate")
+                                trainable=False, aggregation=first_replica,
+                                name="learning_rate")
     optimizer = optimizer_from_config(opt_cfg, learning_rate, use_keras)
     head_optimizer, head_scale = None, 1.0
     head_lr = config["finetune"]["head_learning_rate"]
@@ -215,6 +218,7 @@ def train(config) -> dict:
       head_scale = head_lr / opt_cfg["learning_rate"]
       head_optimizer = optimizer_from_config(
           opt_cfg, tf.Variable(head_lr, trainable=False,
+                               aggregation=first_replica,
                                name="head_learning_rate"), use_keras)
   schedule = schedule_from_config(opt_cfg["learning_rate"], steps,
                                   train_cfg["schedule"])

@@ -44,7 +44,18 @@ class Optimizer:
     self.use_keras = use_keras
     if use_keras:
       import tf_keras  # pylint: disable=g-import-not-at-top
-      lr = lambda: learning_rate  # Read the variable at every update.
+
+      class _ReadVariable(tf_keras.optimizers.schedules.LearningRateSchedule):
+        """tf_keras copies a plain rate; a schedule is re-read every update."""
+
+        def __call__(self, step):
+          del step
+          return tf.identity(learning_rate)
+
+        def get_config(self):
+          return {}
+
+      lr = _ReadVariable()
       self.optimizer = {
           "sgd": lambda: tf_keras.optimizers.SGD(lr),
           "momentum": lambda: tf_keras.optimizers.SGD(

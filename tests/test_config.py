@@ -1,0 +1,76 @@
+"""Tests for zoo.training.config."""
+
+import pathlib
+
+import pytest
+
+from zoo.training import config as config_lib
+
+_CONFIGS = sorted(p.stem for p in config_lib.CONFIG_DIR.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", _CONFIGS)
+def test_every_shipped_config_is_valid_and_documents_its_command(name):
+  config = config_lib.load_config(name)
+  header = (config_lib.CONFIG_DIR / f"{name}.yaml").read_text()
+  assert f"python tools/train.py --config {name}" in header
+  assert "Reproduces:" in header and "Expect:" in header
+  assert config["_name"] == name
+
+
+def test_name_resolves_with_or_without_yaml_and_by_path():
+  by_name = config_lib.load_config("deep_mnist")
+  assert config_lib.load_config("deep_mnist.yaml") == by_name
+  path = str(config_lib.CONFIG_DIR / "deep_mnist.yaml")
+  assert config_lib.load_config(path)["train"] == by_name["train"]
+
+
+def test_overrides_win_and_are_typed():
+  config = config_lib.load_config("deep_mnist", [
+      "train.steps=300", "data.batch_size=64", "run_dir=/tmp/run",
+      "train.optimizer.learning_rate=1e-3", "data.augment.contrast=[0.5, 1.5]"])
+  assert config["train"]["steps"] == 300
+  assert config["data"]["batch_size"] == 64
+  assert config["run_dir"] == "/tmp/run"
+  assert config["train"]["optimizer"]["learning_rate"] == 1e-3
+  assert config["data"]["augment"]["contrast"] == [0.5, 1.5]
+
+
+@pytest.mark.parametrize("override, message", [
+    ("train.stpes=3", r"Unknown config key 'train.stpes'.*'steps'"),
+    ("trian.steps=3", r"Unknown config key 'trian'.*'train'"),
+    ("train.steps=many", r"train.steps must be an integer, got 'many'"),
+    ("train.jit_compile=1", r"train.jit_compile must be true or false"),
+    ("model.dropout=0.1", r"Unknown config key 'model.dropout'.*'dropout_rate'"),
+    ("model.name=resnet", r"model.name: Unknown model 'resnet'"),
+    ("steps", r"not key=value"),
+])
+def test_bad_overrides_name_the_key_and_the_fix(override, message):
+  with pytest.raises(config_lib.ConfigError, match=message):
+    config_lib.load_config("deep_mnist", [override])
+
+
+def test_missing_config_lists_known_ones():
+  with pytest.raises(config_lib.ConfigError,
+                     match=r"No config 'deep_mnst'.*Did you mean 'deep_mnist'"):
+    config_lib.load_config("deep_mnst")
+
+
+def test_bad_yaml_and_bad_keys_in_a_file(tmp_path):
+  bad = tmp_path / "bad.yaml"
+  bad.write_text("train: [unclosed\n")
+  with pytest.raises(config_lib.ConfigError, match="not valid YAML"):
+    config_lib.load_config(str(bad))
+  typo = tmp_path / "typo.yaml"
+  typo.write_text("model: {name: deep_mnist_cnn}\ndata: {batchsize: 3}\n")
+  with pytest.raises(config_lib.ConfigError,
+                     match=r"'data.batchsize'.*'batch_size'"):
+    config_lib.load_config(str(typo))
+
+
+def test_a_runs_saved_config_loads_again(tmp_path):
+  config = config_lib.load_config("softmax_mnist")
+  saved = dict(config, data_source="somewhere", steps_total=5)
+  path = tmp_path / "config.yaml"
+  config_lib.dump_config(saved, path)
+  assert config_lib.load_config(str(path))["train"] == config["train"]
