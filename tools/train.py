@@ -38,6 +38,10 @@ from zoo.training.trainer import Trainer  # pylint: disable=g-import-not-at-top,
 class TrainingStopped(Exception):
   """Raised when a run ends early (a signal or a non-finite loss)."""
 
+  def __init__(self, message: str, interrupted: bool = False):
+    super().__init__(message)
+    self.interrupted = interrupted
+
 
 def _parse_args(argv):
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -54,22 +58,6 @@ def _seed_everything(seed: int) -> None:
   np.random.seed(seed)
   tf.random.set_global_generator(tf.random.Generator.from_seed(seed))
   tf.config.experimental.enable_op_determinism()
-
-
-def _data_options(config, model, seed):
-  data = config["data"]
-  image_size = data["image_size"] or model.default_image_size[0]
-  options = {
-      "data_dir": data["data_dir"], "image_size": image_size,
-      "normalize": model.input_normalization, "seed": seed,
-  }
-  if data["validation_fraction"]:
-    options["validation_fraction"] = data["validation_fraction"]
-  if data["name"] == "flowers17":
-    options.update(split_ratio=data["split_ratio"],
-                   split_index=data["split_index"],
-                   on_corrupt=data["on_corrupt"])
-  return options
 
 
 def _augment_options(augment):
@@ -169,15 +157,18 @@ def train(config) -> dict:
     The final evaluation metrics, with "run_dir" and "checkpoint".
   """
   seed = config["seed"]
+  # The strategy first: multi-worker collectives must be configured before
+  # anything (seeding included) initialises TensorFlow's runtime.
+  strategy = distribute.make_strategy(config["distribute"])
   _seed_everything(seed)
   run_dir = make_run_dir(config)
   run_dir.mkdir(parents=True, exist_ok=True)
-  strategy = distribute.make_strategy(config["distribute"])
   is_chief = distribute.is_chief(strategy)
   data_cfg, train_cfg = config["data"], config["train"]
 
   with strategy.scope():
-    data_info = datasets.info(data_cfg["name"], **_info_options(config))
+    data_info = datasets.info(data_cfg["name"],
+                              **run_dir_lib.dataset_options(config))
     model_cfg = dict(config["model"])
     num_classes = len(data_info.class_names)
     if model_cfg.get("num_classes") not in (None, num_classes):
@@ -185,11 +176,12 @@ def train(config) -> dict:
           f"model.num_classes={model_cfg['num_classes']} but {data_cfg['name']}"
           f" has {num_classes} classes. Remove model.num_classes or set it to "
           f"{num_classes}.")
-    model = run_dir_lib.build_model(config, num_classes=num_classes)
+    config["model"]["num_classes"] = num_classes
+    model = run_dir_lib.build_model(config)
     if config["finetune"]["batch_norm_inference"]:
       model.freeze_batch_norm = True
 
-  options = _data_options(config, model, seed)
+  options = run_dir_lib.dataset_options(config, model)
   batch_size = data_cfg["batch_size"]
   train_ds = datasets.load(
       data_cfg["name"], data_cfg["train_split"], **options,
@@ -343,7 +335,8 @@ def train(config) -> dict:
           path = manager.save(checkpoint_number=step)
           raise TrainingStopped(
               f"{stop.signal} received: saved {path} at step {step}. Run the "
-              f"same command with run_dir={run_dir} to resume.")
+              f"same command with run_dir={run_dir} to resume.",
+              interrupted=True)
       progress.close()
       step = int(trainer.step)
       if last_saved is None or not last_saved.endswith(f"-{step}"):
@@ -365,17 +358,6 @@ def train(config) -> dict:
         f"{data_info.source}.")
   return dict(result, run_dir=str(run_dir),
               checkpoint=manager.latest_checkpoint)
-
-
-def _info_options(config):
-  data = config["data"]
-  options = {"data_dir": data["data_dir"]}
-  if data["validation_fraction"]:
-    options["validation_fraction"] = data["validation_fraction"]
-  if data["name"] == "flowers17":
-    options.update(split_ratio=data["split_ratio"],
-                   split_index=data["split_index"], seed=config["seed"])
-  return options
 
 
 def _best_accuracy(metrics_path: pathlib.Path) -> float:
@@ -405,8 +387,8 @@ def main(argv=None) -> int:
     return 2
   try:
     train(config)
-  except TrainingStopped:
-    return 1 if "Loss is" in "" else 0
+  except TrainingStopped as stopped:
+    return 0 if stopped.interrupted else 1
   except (datasets.DatasetError, FileNotFoundError,
           config_lib.ConfigError) as e:
     print(f"Error: {e}", file=sys.stderr)

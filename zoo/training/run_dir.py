@@ -34,6 +34,34 @@ def build_model(config: dict, num_classes: Optional[int] = None
   return _registry.create_model(config["model"]["name"], **kwargs)
 
 
+def dataset_options(config: dict, model: Optional[ImageClassifier] = None,
+                    data_dir: Optional[str] = None) -> dict:
+  """The `datasets.info` / `datasets.load` options a run's config implies.
+
+  Every tool reads a run's data through this, so splits, class names and
+  preprocessing match training.
+
+  Args:
+    config: A resolved config.
+    model: When given, adds the model's `image_size` and `normalize`.
+    data_dir: Overrides `config["data"]["data_dir"]`.
+  """
+  data = config["data"]
+  options = {"data_dir": data_dir or data.get("data_dir"),
+             "seed": int(config.get("seed", 0))}
+  if data.get("validation_fraction"):
+    options["validation_fraction"] = data["validation_fraction"]
+  if data["name"] == "flowers17":
+    options.update(split_ratio=data["split_ratio"],
+                   split_index=data["split_index"],
+                   on_corrupt=data.get("on_corrupt", "error"))
+  if model is not None:
+    options.update(
+        image_size=data.get("image_size") or model.default_image_size[0],
+        normalize=model.input_normalization)
+  return options
+
+
 def find_checkpoint(path: os.PathLike, prefer_best: bool = True) -> str:
   """Resolves a run directory, checkpoint directory or prefix to a prefix.
 

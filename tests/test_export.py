@@ -1,0 +1,130 @@
+"""tools/export.py: a SavedModel that loads with TensorFlow alone."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(_ROOT))
+
+from tools import export as export_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
+from tools import train as train_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo import serving  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo.training import run_dir as run_dir_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+  root = tmp_path_factory.mktemp("export")
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setenv("SNT_ZOO_OFFLINE", "1")
+    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
+    run = root / "run"
+    assert train_tool.main(["--config", "deep_mnist_quick", f"run_dir={run}",
+                            "train.steps=20"]) == 0
+    assert export_tool.main([str(run)]) == 0
+    yield run
+
+
+def _images():
+  rng = np.random.default_rng(0)
+  return {
+      "native": rng.integers(0, 256, [3, 28, 28, 1], dtype=np.uint8),
+      "rgb_larger": rng.integers(0, 256, [2, 45, 37, 3], dtype=np.uint8),
+      "rgba_smaller": rng.integers(0, 256, [1, 20, 24, 4], dtype=np.uint8),
+  }
+
+
+_LOADER = """
+import sys
+import numpy as np
+import tensorflow as tf
+serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+images = np.load(sys.argv[2])
+out = {}
+for name in images.files:
+  result = serve(images=tf.constant(images[name]))
+  out[name + "/probabilities"] = result["probabilities"].numpy()
+  out[name + "/classes"] = result["classes"].numpy()
+  out[name + "/class_names"] = result["class_names"].numpy().astype(str)
+  assert result["probabilities"].dtype == tf.float32
+np.savez(sys.argv[3], **out)
+leaked = sorted(m for m in sys.modules
+                if m.split(".")[0] in ("zoo", "datasets", "sonnet", "tools"))
+assert not leaked, leaked
+"""
+
+
+def test_export_loads_without_project_code_and_matches(run_dir, tmp_path):
+  export_dir = run_dir / "export"
+  images = _images()
+  np.savez(tmp_path / "images.npz", **images)
+  env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+  env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+  outside = tmp_path / "elsewhere"
+  outside.mkdir()
+  result = subprocess.run(
+      [sys.executable, "-c", _LOADER, str(export_dir),
+       str(tmp_path / "images.npz"), str(tmp_path / "out.npz")],
+      cwd=outside, env=env, capture_output=True, text=True, check=False)
+  assert result.returncode == 0, result.stderr[-3000:]
+  loaded = np.load(tmp_path / "out.npz")
+
+  model, config, _ = run_dir_lib.restore_model(run_dir)
+  size = serving.model_image_size(model, config)
+  for name, batch in images.items():
+    expected = serving.predict_probabilities(model, tf.constant(batch),
+                                             size).numpy()
+    got = loaded[name + "/probabilities"]
+    assert got.shape == (batch.shape[0], 10)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    np.testing.assert_allclose(got.sum(-1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(loaded[name + "/classes"],
+                                  expected.argmax(-1))
+    assert list(loaded[name + "/class_names"]) == [str(i) for i in range(10)]
+
+
+def test_export_info_and_signature(run_dir):
+  info = json.loads((run_dir / "export" / serving.INFO_FILE).read_text())
+  assert info["image_size"] == [28, 28]
+  assert info["channels"] == 1
+  assert info["normalization"] == "unit"
+  assert info["config"]["data"]["name"] == "mnist"
+  loaded = serving.LoadedExport(run_dir / "export")
+  spec = loaded._signature.structured_input_signature[1]["images"]  # pylint: disable=protected-access
+  assert spec.dtype == tf.uint8 and spec.shape.as_list() == [None] * 4
+
+
+def test_export_refuses_to_overwrite(run_dir, tmp_path, capsys):
+  target = tmp_path / "out"
+  target.mkdir()
+  (target / "precious.txt").write_text("keep me")
+  assert export_tool.main([str(run_dir), "--output", str(target)]) == 2
+  assert "--overwrite" in capsys.readouterr().err
+  assert (target / "precious.txt").read_text() == "keep me"
+  assert not serving.is_export(target)
+  # The default output already holds an export.
+  assert export_tool.main([str(run_dir)]) == 2
+  assert export_tool.main([str(run_dir), "--output", str(target),
+                           "--overwrite"]) == 0
+  assert serving.is_export(target)
+  assert not (target / "precious.txt").exists()
+  leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+  assert not leftovers
+
+
+def test_export_into_empty_directory(run_dir, tmp_path):
+  target = tmp_path / "empty"
+  target.mkdir()
+  assert export_tool.main([str(run_dir), "--output", str(target),
+                           "--checkpoint",
+                           str(run_dir / "checkpoints")]) == 0
+  assert serving.is_export(target)
+  info = serving.read_export_info(target)
+  assert info["checkpoint"].startswith(str(run_dir / "checkpoints" / "ckpt"))
