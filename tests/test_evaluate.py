@@ -10,8 +10,6 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from tools import evaluate as evaluate_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tools import export as export_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tools import train as train_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 _KEYS = {"accuracy", "top5_accuracy", "per_class_accuracy", "confusion_matrix",
          "expected_calibration_error", "data_source", "examples", "split",
@@ -19,16 +17,8 @@ _KEYS = {"accuracy", "top5_accuracy", "per_class_accuracy", "confusion_matrix",
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-  root = tmp_path_factory.mktemp("evaluate")
-  with pytest.MonkeyPatch.context() as patch:
-    patch.setenv("SNT_ZOO_OFFLINE", "1")
-    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
-    run = root / "run"
-    assert train_tool.main(["--config", "deep_mnist_quick", f"run_dir={run}",
-                            "train.steps=20"]) == 0
-    assert export_tool.main([str(run)]) == 0
-    yield run
+def run_dir(exported_run_dir):
+  return exported_run_dir
 
 
 def _check(result, examples):

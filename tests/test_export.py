@@ -14,22 +14,13 @@ _ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(_ROOT))
 
 from tools import export as export_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
-from tools import train as train_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo import serving  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo.training import run_dir as run_dir_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-  root = tmp_path_factory.mktemp("export")
-  with pytest.MonkeyPatch.context() as patch:
-    patch.setenv("SNT_ZOO_OFFLINE", "1")
-    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
-    run = root / "run"
-    assert train_tool.main(["--config", "deep_mnist_quick", f"run_dir={run}",
-                            "train.steps=20"]) == 0
-    assert export_tool.main([str(run)]) == 0
-    yield run
+def run_dir(exported_run_dir):
+  return exported_run_dir
 
 
 def _images():
