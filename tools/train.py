@@ -26,6 +26,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 import datasets  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo import _registry  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo.training import config as config_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo.training import distribute  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo.training import run_dir as run_dir_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -177,7 +178,16 @@ def train(config) -> dict:
           f" has {num_classes} classes. Remove model.num_classes or set it to "
           f"{num_classes}.")
     config["model"]["num_classes"] = num_classes
-    model = run_dir_lib.build_model(config)
+    model_config = config
+    if config["distribute"]["sync_batch_norm"]:
+      if "cross_replica_batch_norm" not in _registry.model_arguments(
+          config["model"]["name"]):
+        raise config_lib.ConfigError(
+            f"distribute.sync_batch_norm: model {config['model']['name']} "
+            "has no BatchNorm to synchronise (only xception has).")
+      model_config = dict(config, model=dict(config["model"],
+                                             cross_replica_batch_norm=True))
+    model = run_dir_lib.build_model(model_config)
     if config["finetune"]["batch_norm_inference"]:
       model.freeze_batch_norm = True
 
@@ -223,7 +233,8 @@ def train(config) -> dict:
       ema_decay=train_cfg["ema_decay"],
       freeze_backbone=config["finetune"]["freeze_backbone"],
       head_optimizer=head_optimizer, head_learning_rate_scale=head_scale,
-      jit_compile=train_cfg["jit_compile"], strategy=strategy)
+      jit_compile=train_cfg["jit_compile"], strategy=strategy,
+      precision=train_cfg["precision"])
 
   height = width = options["image_size"]
   trainer.build(tf.zeros([1, height, width, model.channels]))

@@ -50,8 +50,45 @@ EXIT_BLOCK = DownsamplingBlockSpec("block13", (728, 1024))
 EXIT_CONVS = (("block14_sepconv1", 1536), ("block14_sepconv2", 2048))
 
 
-def _batch_norm(name: str, decay: float, eps: float) -> snt.BatchNorm:
-  return snt.BatchNorm(
+class FastBatchNorm(snt.BatchNorm):
+  """`snt.BatchNorm` without the redundant moment computation in training.
+
+  For `[B, H, W, C]` inputs Sonnet already normalises with the fused kernel,
+  which computes the batch statistics itself and ignores the moments passed
+  in, yet Sonnet first computes them with `tf.nn.moments` (a second pass over
+  the activations, and its gradient). This subclass passes empty moments
+  instead, exactly as Keras does: same variables, names and numerics.
+  Inputs of a lower precision (mixed precision) are normalised with float32
+  statistics, scale and offset.
+  """
+
+  def _moments(self, inputs: tf.Tensor, use_batch_stats):
+    if self._fused and isinstance(use_batch_stats, bool) and use_batch_stats:
+      empty = tf.constant([], tf.float32)
+      return empty, empty
+    mean, variance = super()._moments(inputs, use_batch_stats)
+    if self._fused:
+      mean, variance = tf.cast(mean, tf.float32), tf.cast(variance, tf.float32)
+    return mean, variance
+
+
+def _batch_norm(name: str, decay: float, eps: float,
+                cross_replica: bool = False) -> snt.BatchNorm:
+  """Xception's BatchNorm; `cross_replica` syncs batch statistics.
+
+  With `cross_replica` the statistics are averaged over all replicas of the
+  current `tf.distribute` strategy (`snt.distribute.CrossReplicaBatchNorm`);
+  the variables and their names are the same.
+  """
+  if cross_replica:
+    with tf.name_scope(name):
+      moving_mean = snt.ExponentialMovingAverage(decay, name="moving_mean")
+      moving_variance = snt.ExponentialMovingAverage(
+          decay, name="moving_variance")
+    return snt.distribute.CrossReplicaBatchNorm(
+        create_scale=True, create_offset=True, moving_mean=moving_mean,
+        moving_variance=moving_variance, eps=eps, name=name)
+  return FastBatchNorm(
       create_scale=True, create_offset=True, decay_rate=decay, eps=eps,
       name=name)
 
@@ -60,18 +97,18 @@ class _DownsamplingBlock(snt.Module):
   """Two separable convs + BN, a 3x3/2 max-pool, plus a 1x1/2 conv shortcut."""
 
   def __init__(self, spec: DownsamplingBlockSpec, bn_decay: float,
-               bn_eps: float):
+               bn_eps: float, sync_bn: bool = False):
     super().__init__(name=spec.name)
     self._leading_relu = spec.leading_relu
     self.shortcut = snt.Conv2D(
         spec.channels[-1], 1, stride=2, padding="SAME", with_bias=False,
         name="shortcut")
-    self.shortcut_bn = _batch_norm("shortcut_bn", bn_decay, bn_eps)
+    self.shortcut_bn = _batch_norm("shortcut_bn", bn_decay, bn_eps, sync_bn)
     self.convs = []
     self.bns = []
     for i, channels in enumerate(spec.channels, start=1):
       self.convs.append(SeparableConv2D(channels, 3, name=f"sepconv{i}"))
-      self.bns.append(_batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps))
+      self.bns.append(_batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps, sync_bn))
 
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     residual = self.shortcut_bn(self.shortcut(inputs), is_training)
@@ -87,14 +124,15 @@ class _DownsamplingBlock(snt.Module):
 class _MiddleBlock(snt.Module):
   """ReLU + separable conv + BN, `depth` times, with an identity shortcut."""
 
-  def __init__(self, spec: MiddleBlockSpec, bn_decay: float, bn_eps: float):
+  def __init__(self, spec: MiddleBlockSpec, bn_decay: float, bn_eps: float,
+               sync_bn: bool = False):
     super().__init__(name=spec.name)
     self.convs = [
         SeparableConv2D(spec.channels, 3, name=f"sepconv{i}")
         for i in range(1, spec.depth + 1)
     ]
     self.bns = [
-        _batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps)
+        _batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps, sync_bn)
         for i in range(1, spec.depth + 1)
     ]
 
@@ -145,14 +183,14 @@ class _Flow(snt.Module):
 class _Stem(snt.Module):
   """Conv 32 3x3/2 VALID and conv 64 3x3 VALID, each with BN and ReLU."""
 
-  def __init__(self, bn_decay: float, bn_eps: float):
+  def __init__(self, bn_decay: float, bn_eps: float, sync_bn: bool = False):
     super().__init__(name="block1")
     self.conv1 = snt.Conv2D(32, 3, stride=2, padding="VALID", with_bias=False,
                             name="conv1")
-    self.conv1_bn = _batch_norm("conv1_bn", bn_decay, bn_eps)
+    self.conv1_bn = _batch_norm("conv1_bn", bn_decay, bn_eps, sync_bn)
     self.conv2 = snt.Conv2D(64, 3, padding="VALID", with_bias=False,
                             name="conv2")
-    self.conv2_bn = _batch_norm("conv2_bn", bn_decay, bn_eps)
+    self.conv2_bn = _batch_norm("conv2_bn", bn_decay, bn_eps, sync_bn)
 
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     outputs = tf.nn.relu(self.conv1_bn(self.conv1(inputs), is_training))
@@ -165,7 +203,8 @@ class EntryFlow(_Flow):
   def __init__(self,
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
-               name: Optional[str] = "entry_flow"):
+               name: Optional[str] = "entry_flow",
+               cross_replica_batch_norm: bool = False):
     """Constructs the entry flow.
 
     Args:
@@ -174,8 +213,10 @@ class EntryFlow(_Flow):
       name: Name of the module.
     """
     super().__init__(name=name)
-    self.blocks = [_Stem(bn_decay, bn_eps)] + [
-        _DownsamplingBlock(spec, bn_decay, bn_eps) for spec in ENTRY_BLOCKS
+    sync = cross_replica_batch_norm
+    self.blocks = [_Stem(bn_decay, bn_eps, sync)] + [
+        _DownsamplingBlock(spec, bn_decay, bn_eps, sync)
+        for spec in ENTRY_BLOCKS
     ]
 
 
@@ -186,7 +227,8 @@ class MiddleFlow(_Flow):
                num_blocks: int = len(MIDDLE_BLOCKS),
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
-               name: Optional[str] = "middle_flow"):
+               name: Optional[str] = "middle_flow",
+               cross_replica_batch_norm: bool = False):
     """Constructs the middle flow.
 
     Args:
@@ -194,6 +236,8 @@ class MiddleFlow(_Flow):
       bn_decay: Decay of the BatchNorm moving averages (Keras' momentum).
       bn_eps: BatchNorm epsilon.
       name: Name of the module.
+      cross_replica_batch_norm: Synchronise BatchNorm statistics across the
+        replicas of a `tf.distribute` strategy.
 
     Raises:
       ValueError: If `num_blocks` is negative.
@@ -202,17 +246,19 @@ class MiddleFlow(_Flow):
     if num_blocks < 0:
       raise ValueError(f"num_blocks must be >= 0, got {num_blocks}.")
     specs = [MiddleBlockSpec(f"block{5 + i}") for i in range(num_blocks)]
-    self.blocks = [_MiddleBlock(spec, bn_decay, bn_eps) for spec in specs]
+    self.blocks = [_MiddleBlock(spec, bn_decay, bn_eps,
+                                cross_replica_batch_norm) for spec in specs]
 
 
 class _ExitConvs(snt.Module):
   """Separable convs 1536 and 2048, each followed by BN and ReLU."""
 
-  def __init__(self, bn_decay: float, bn_eps: float):
+  def __init__(self, bn_decay: float, bn_eps: float, sync_bn: bool = False):
     super().__init__(name="block14")
     self.convs = [SeparableConv2D(channels, 3, name=name.split("_")[1])
                   for name, channels in EXIT_CONVS]
-    self.bns = [_batch_norm(name.split("_")[1] + "_bn", bn_decay, bn_eps)
+    self.bns = [_batch_norm(name.split("_")[1] + "_bn", bn_decay, bn_eps,
+                            sync_bn)
                 for name, _ in EXIT_CONVS]
 
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
@@ -228,16 +274,20 @@ class ExitFlow(_Flow):
   def __init__(self,
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
-               name: Optional[str] = "exit_flow"):
+               name: Optional[str] = "exit_flow",
+               cross_replica_batch_norm: bool = False):
     """Constructs the exit flow.
 
     Args:
       bn_decay: Decay of the BatchNorm moving averages (Keras' momentum).
       bn_eps: BatchNorm epsilon.
       name: Name of the module.
+      cross_replica_batch_norm: Synchronise BatchNorm statistics across the
+        replicas of a `tf.distribute` strategy.
     """
     super().__init__(name=name)
     self.blocks = [
-        _DownsamplingBlock(EXIT_BLOCK, bn_decay, bn_eps),
-        _ExitConvs(bn_decay, bn_eps),
+        _DownsamplingBlock(EXIT_BLOCK, bn_decay, bn_eps,
+                           cross_replica_batch_norm),
+        _ExitConvs(bn_decay, bn_eps, cross_replica_batch_norm),
     ]

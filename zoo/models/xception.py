@@ -29,7 +29,8 @@ class Xception(ImageClassifier):
                image_size: int = 299,
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
-               name: Optional[str] = None):
+               name: Optional[str] = None,
+               cross_replica_batch_norm: bool = False):
     """Constructs an Xception.
 
     Args:
@@ -43,6 +44,8 @@ class Xception(ImageClassifier):
       bn_decay: BatchNorm moving-average decay (Keras' momentum, 0.99).
       bn_eps: BatchNorm epsilon (Keras' 1e-3).
       name: Name of the module.
+      cross_replica_batch_norm: Use `snt.distribute.CrossReplicaBatchNorm`
+        (batch statistics averaged over the replicas of a strategy).
 
     Raises:
       ValueError: If `image_size` is under 71.
@@ -55,9 +58,11 @@ class Xception(ImageClassifier):
     self.num_classes = num_classes
     self.include_top = include_top
     self.default_image_size = (image_size, image_size)
-    self.entry_flow = EntryFlow(bn_decay, bn_eps)
-    self.middle_flow = MiddleFlow(bn_decay=bn_decay, bn_eps=bn_eps)
-    self.exit_flow = ExitFlow(bn_decay, bn_eps)
+    sync = cross_replica_batch_norm
+    self.entry_flow = EntryFlow(bn_decay, bn_eps, cross_replica_batch_norm=sync)
+    self.middle_flow = MiddleFlow(bn_decay=bn_decay, bn_eps=bn_eps,
+                                  cross_replica_batch_norm=sync)
+    self.exit_flow = ExitFlow(bn_decay, bn_eps, cross_replica_batch_norm=sync)
     self.head = None
     if include_top:
       self.head = ClassifierHead(
@@ -88,11 +93,13 @@ def xception(num_classes: int = 1000,
              dropout_rate: float = 0.0,
              image_size: int = 299,
              bn_decay: float = KERAS_BN_DECAY,
-             bn_eps: float = KERAS_BN_EPS) -> Xception:
+             bn_eps: float = KERAS_BN_EPS,
+             cross_replica_batch_norm: bool = False) -> Xception:
   """Xception: 22,855,952 trainable parameters with the 1000-class top.
 
   The Flowers17 experiment is `xception(num_classes=17, image_size=149,
   hidden_sizes=(256,), dropout_rate=0.5)`.
   """
   return Xception(num_classes, include_top, hidden_sizes, dropout_rate,
-                  image_size, bn_decay, bn_eps, name="xception")
+                  image_size, bn_decay, bn_eps, name="xception",
+                  cross_replica_batch_norm=cross_replica_batch_norm)

@@ -31,7 +31,7 @@ from sonnet.src import custom_getter
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 # Models whose train step is faster with XLA on a CPU (docs/benchmark.md).
-_JIT_BY_DEFAULT = ("deep_mnist_cnn", "tfjs_mnist_convnet", "softmax_regression")
+_JIT_BY_DEFAULT = ("softmax_regression",)
 
 
 def default_jit_compile(model_name: str) -> bool:

@@ -69,7 +69,8 @@ class Trainer:
                head_learning_rate_scale: float = 1.0,
                jit_compile: bool = False,
                strategy: Optional[tf.distribute.Strategy] = None,
-               precision: str = "float32"):
+               precision: str = "float32",
+               fuse_optimizer_update: bool = True):
     """Creates the trainer.
 
     Call `build(images)` (or run a step) before restoring a checkpoint so all
@@ -92,6 +93,8 @@ class Trainer:
       strategy: A `tf.distribute.Strategy`; the default strategy if `None`.
       precision: `float32`, `mixed_float16` (with dynamic loss scaling) or
         `mixed_bfloat16`; see `zoo.training.precision`.
+      fuse_optimizer_update: Compile the (Sonnet) optimizer update with XLA
+        into fused loops; same results, faster on CPUs.
 
     Raises:
       ValueError: If the head is needed but the model has none.
@@ -113,14 +116,27 @@ class Trainer:
                        "with a head (include_top=True).")
     self.precision = precision
     self.compute_dtype = precision_lib.compute_dtype(precision)
+    # The step counter is an ordinary (per-process) variable, not a mirrored
+    # one, so the loop can read it with int(); every replica and worker
+    # advances it identically once per step.
+    self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     with self.strategy.scope():
-      self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
       self.loss_scale = (precision_lib.DynamicLossScale()
                          if precision == "mixed_float16" else None)
     self.ema: Optional[WeightAverage] = None
     self._train_step = tf.function(self._distributed_train_step,
                                    jit_compile=jit_compile)
     self._eval_step = tf.function(self._distributed_eval_step)
+    # The optimizer update is a chain of elementwise ops per variable (Adam:
+    # about ten passes over every weight). Compiled with XLA it becomes one
+    # fused loop per variable, with the same arithmetic; on a CPU this is a
+    # large part of a step for models with big dense layers. tf_keras
+    # optimizers (used under strategies) have fused kernels and cross-replica
+    # logic of their own and are left alone.
+    self._fuse_update = (fuse_optimizer_update and not optimizer.use_keras and
+                         (head_optimizer is None or
+                          not head_optimizer.use_keras))
+    self._fused_update = tf.function(self._update, jit_compile=True)
     self._built = False
 
   def _logits(self, images: tf.Tensor, is_training: bool) -> tf.Tensor:
@@ -220,6 +236,18 @@ class Trainer:
   def _apply(self, gradients, main, head, logits, labels, loss):
     if self.strategy.num_replicas_in_sync > 1 and not self.optimizer.use_keras:
       raise ValueError("Use tf_keras optimizers under a strategy.")
+    if self._fuse_update:
+      self._fused_update(gradients)
+    else:
+      self._update(gradients)
+    correct = tf.reduce_sum(tf.cast(
+        tf.equal(tf.argmax(logits, -1, output_type=tf.int32),
+                 tf.cast(labels, tf.int32)), tf.float32))
+    return loss, correct
+
+  def _update(self, gradients):
+    """Clips, applies the optimizers and updates the EMA."""
+    main, head = self._variable_groups()
     if self.clip_grad_norm:
       gradients, _ = tf.clip_by_global_norm(gradients, self.clip_grad_norm)
     rate = self.schedule(self.step)
@@ -235,10 +263,6 @@ class Trainer:
       self.optimizer.apply(gradients, main)
     if self.ema is not None:
       self.ema.update()
-    correct = tf.reduce_sum(tf.cast(
-        tf.equal(tf.argmax(logits, -1, output_type=tf.int32),
-                 tf.cast(labels, tf.int32)), tf.float32))
-    return loss, correct
 
   def _distributed_train_step(self, images, labels):
     loss, correct = self.strategy.run(self._replica_train_step,
