@@ -128,3 +128,14 @@ def test_rejects_other_models(keras_xception):
   with pytest.raises(ValueError, match="Expected a zoo Xception"):
     load_keras_xception_weights(zoo.create_model("deep_mnist_cnn"),
                                 keras_xception)
+
+
+def test_cross_replica_batch_norm_model_gets_the_weights(keras_xception):
+  model = zoo.create_model("xception", num_classes=10, image_size=_SIZE,
+                           cross_replica_batch_norm=True)
+  assert load_keras_xception_weights(model, keras_xception) == len(
+      keras_xception.weights)
+  images = np.random.default_rng(4).uniform(
+      -1, 1, (1, _SIZE, _SIZE, 3)).astype(np.float32)
+  keras_logits, _ = _keras_logits_and_features(keras_xception, images)
+  assert np.max(np.abs(model(images, False).numpy() - keras_logits)) < 1e-4

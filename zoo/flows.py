@@ -203,8 +203,8 @@ class EntryFlow(_Flow):
   def __init__(self,
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
-               name: Optional[str] = "entry_flow",
-               cross_replica_batch_norm: bool = False):
+               cross_replica_batch_norm: bool = False,
+               name: Optional[str] = "entry_flow"):
     """Constructs the entry flow.
 
     Args:
@@ -227,8 +227,8 @@ class MiddleFlow(_Flow):
                num_blocks: int = len(MIDDLE_BLOCKS),
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
-               name: Optional[str] = "middle_flow",
-               cross_replica_batch_norm: bool = False):
+               cross_replica_batch_norm: bool = False,
+               name: Optional[str] = "middle_flow"):
     """Constructs the middle flow.
 
     Args:
@@ -274,8 +274,8 @@ class ExitFlow(_Flow):
   def __init__(self,
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
-               name: Optional[str] = "exit_flow",
-               cross_replica_batch_norm: bool = False):
+               cross_replica_batch_norm: bool = False,
+               name: Optional[str] = "exit_flow"):
     """Constructs the exit flow.
 
     Args:

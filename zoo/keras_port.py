@@ -24,6 +24,8 @@ from zoo.separable_conv import SeparableConv2D
 # Downsampling blocks and the channels of their (unnamed in Keras) shortcut.
 _SHORTCUT_CHANNELS = {"block2": 128, "block3": 256, "block4": 728,
                       "block13": 1024}
+# Both keep `scale`, `offset` and debiased `moving_mean`/`moving_variance`.
+_BATCH_NORMS = (snt.BatchNorm, snt.distribute.CrossReplicaBatchNorm)
 # A moving average that has seen this many updates is fully debiased.
 _CONVERGED_COUNTER = 1_000_000
 
@@ -133,7 +135,7 @@ def _sonnet_layers_by_keras_name(model: Xception) -> Dict[str, snt.Module]:
     if _inside(module, "head"):
       continue
     path = module.name_scope.name.strip("/").split("/")
-    if isinstance(module, (SeparableConv2D, snt.BatchNorm)) or (
+    if isinstance(module, (SeparableConv2D,) + _BATCH_NORMS) or (
         isinstance(module, snt.Conv2D) and path[-2] != _separable_parent(path)):
       pairs[f"{path[-2]}_{path[-1]}"] = module
   return pairs
@@ -169,7 +171,7 @@ def _matching_top(model: Xception, keras_layers: Dict[str, Any],
 
 
 def _assign(module: snt.Module, arrays: List[np.ndarray], name: str) -> int:
-  if isinstance(module, snt.BatchNorm):
+  if isinstance(module, _BATCH_NORMS):
     gamma, beta, mean, variance = arrays
     targets: List[Tuple[tf.Variable, np.ndarray]] = [
         (module.scale, gamma.reshape(module.scale.shape)),

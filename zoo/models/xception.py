@@ -29,8 +29,8 @@ class Xception(ImageClassifier):
                image_size: int = 299,
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
-               name: Optional[str] = None,
-               cross_replica_batch_norm: bool = False):
+               cross_replica_batch_norm: bool = False,
+               name: Optional[str] = None):
     """Constructs an Xception.
 
     Args:
