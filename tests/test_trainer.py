@@ -107,16 +107,20 @@ def test_frozen_backbone_trains_only_the_head():
 
 def test_head_gets_its_own_learning_rate():
   model = zoo.create_model("tfjs_mnist_convnet")
+  head_rate = tf.Variable(0.0)
   trainer = Trainer(model, Optimizer("sgd", tf.Variable(0.0)),
-                    make_schedule(0.0, 10), 8,
-                    head_optimizer=Optimizer("sgd", tf.Variable(0.0)),
-                    head_learning_rate_scale=1.0)
+                    make_schedule(0.1, 10), 8,
+                    head_optimizer=Optimizer("sgd", head_rate),
+                    head_learning_rate_scale=0.0)
   images, labels = _batch()
   trainer.build(images)
   conv = model.conv_pools[0].conv.w.numpy().copy()
+  head = model.head.logits.w.numpy().copy()
   trainer.train_step(images, labels)
-  # Base rate 0: the backbone stays; the head's rate is also 0 * scale.
-  np.testing.assert_array_equal(model.conv_pools[0].conv.w.numpy(), conv)
+  # The backbone follows the schedule (0.1); the head's scale 0 holds it.
+  assert not np.array_equal(model.conv_pools[0].conv.w.numpy(), conv)
+  np.testing.assert_array_equal(model.head.logits.w.numpy(), head)
+  assert float(head_rate) == 0.0
 
 
 def test_train_step_before_build_is_an_error():
