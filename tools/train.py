@@ -99,7 +99,7 @@ class _StopFlag:
       signal.signal(sig, handler)
 
 
-def _init_from_finetune(config, trainer, model) -> str:
+def _init_from_finetune(config, model) -> str:
   """Loads starting weights from a checkpoint or Keras; returns a note."""
   finetune = config["finetune"]
   if finetune["keras_weights"]:
@@ -170,11 +170,11 @@ def train(config) -> dict:
   with strategy.scope():
     data_info = datasets.info(data_cfg["name"],
                               **run_dir_lib.dataset_options(config))
-    model_cfg = dict(config["model"])
     num_classes = len(data_info.class_names)
-    if model_cfg.get("num_classes") not in (None, num_classes):
+    configured = config["model"].get("num_classes")
+    if configured not in (None, num_classes):
       raise config_lib.ConfigError(
-          f"model.num_classes={model_cfg['num_classes']} but {data_cfg['name']}"
+          f"model.num_classes={configured} but {data_cfg['name']}"
           f" has {num_classes} classes. Remove model.num_classes or set it to "
           f"{num_classes}.")
     config["model"]["num_classes"] = num_classes
@@ -259,7 +259,7 @@ def train(config) -> dict:
     checkpoint.restore(resumed).assert_existing_objects_matched()
     print(f"Resuming from {resumed} at step {int(trainer.step)}.")
   else:
-    note = _init_from_finetune(config, trainer, model)
+    note = _init_from_finetune(config, model)
     if note:
       print(f"Initialised from {note}.")
   best_accuracy = _best_accuracy(metrics_path)
@@ -297,15 +297,15 @@ def train(config) -> dict:
     return record
 
   progress = ProgressBar(steps, initial=int(trainer.step), batch_size=batch_size)
-  window = {"loss": 0.0, "accuracy": 0.0, "n": 0, "start": time.perf_counter(),
-            "step": int(trainer.step)}
+  window = {"loss": 0.0, "accuracy": 0.0, "n": 0, "start": time.perf_counter()}
   last_saved = None
   result = None
   with _StopFlag() as stop:
     try:
-      while int(trainer.step) < steps:
+      step = int(trainer.step)
+      while step < steps:
         images, labels = next(iterator)
-        if int(trainer.step) == 0 and is_chief and strategy.num_replicas_in_sync == 1:
+        if step == 0 and is_chief and strategy.num_replicas_in_sync == 1:
           with writers["train"].as_default(step=0):
             tf.summary.image("augmented_inputs",
                              _image_grid(images, model.input_normalization))
@@ -349,7 +349,6 @@ def train(config) -> dict:
               f"same command with run_dir={run_dir} to resume.",
               interrupted=True)
       progress.close()
-      step = int(trainer.step)
       if last_saved is None or not last_saved.endswith(f"-{step}"):
         manager.save(checkpoint_number=step)
       result = run_evaluation(step)

@@ -152,12 +152,7 @@ def out_dir(run_dir: os.PathLike, out: Optional[os.PathLike] = None
 
 def _built_untrained(config: dict, image_size: int):
   """A fresh model from the run's config, called once to create weights."""
-  num_classes = config["model"].get("num_classes")
-  if num_classes is None:
-    num_classes = len(datasets.info(
-        config["data"]["name"],
-        data_dir=config["data"].get("data_dir")).class_names)
-  model = run_dir_lib.build_model(config, num_classes=num_classes)
+  model = run_dir_lib.build_model(config)
   model(tf.zeros([1, image_size, image_size, model.channels]),
         is_training=False)
   return model

@@ -25,12 +25,13 @@ def read_config(run_dir: os.PathLike) -> dict:
   return yaml.safe_load(path.read_text())
 
 
-def build_model(config: dict, num_classes: Optional[int] = None
-                ) -> ImageClassifier:
-  """Creates the model a config describes (untrained)."""
+def build_model(config: dict) -> ImageClassifier:
+  """Creates the model a config describes (untrained).
+
+  A run's saved config.yaml always names `model.num_classes` (tools/train.py
+  writes the dataset's class count there).
+  """
   kwargs = {k: v for k, v in config["model"].items() if k != "name"}
-  if num_classes is not None:
-    kwargs["num_classes"] = num_classes
   return _registry.create_model(config["model"]["name"], **kwargs)
 
 

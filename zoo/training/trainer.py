@@ -25,6 +25,13 @@ def kernel_variables(module: snt.Module) -> List[tf.Variable]:
           if v.name.split("/")[-1].startswith("w:")]
 
 
+def _num_correct(logits: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
+  """How many argmax predictions equal the labels, as a float32 scalar."""
+  predictions = tf.argmax(logits, -1, output_type=tf.int32)
+  return tf.reduce_sum(tf.cast(
+      tf.equal(predictions, tf.cast(labels, tf.int32)), tf.float32))
+
+
 class WeightAverage:
   """An exponential moving average of variables, swapped in for evaluation."""
 
@@ -114,6 +121,9 @@ class Trainer:
                                                        None) is None:
       raise ValueError("freeze_backbone and a head learning rate need a model "
                        "with a head (include_top=True).")
+    if self.strategy.num_replicas_in_sync > 1 and not optimizer.use_keras:
+      raise ValueError("Sonnet optimizers refuse multi-replica strategies: "
+                       "build the Optimizer with use_keras=True.")
     self.precision = precision
     self.compute_dtype = precision_lib.compute_dtype(precision)
     # The step counter is an ordinary (per-process) variable, not a mirrored
@@ -219,31 +229,22 @@ class Trainer:
     gradients = tape.gradient(total, train_vars)
     if self.loss_scale is not None:
       gradients, finite = self.loss_scale.unscale_and_check(gradients)
+
+      def apply():
+        self._apply(gradients)
+        return tf.constant(True)
+
       # On overflow skip the update (the scale was halved).
-      return self._apply_if(finite, gradients, main, head, logits, labels,
-                            loss)
-    return self._apply(gradients, main, head, logits, labels, loss)
+      tf.cond(finite, apply, lambda: tf.constant(False))
+    else:
+      self._apply(gradients)
+    return loss, _num_correct(logits, labels)
 
-  def _apply_if(self, finite, gradients, main, head, logits, labels, loss):
-    def apply():
-      self._apply(gradients, main, head, logits, labels, loss)
-      return tf.constant(True)
-    tf.cond(finite, apply, lambda: tf.constant(False))
-    return loss, tf.reduce_sum(tf.cast(
-        tf.equal(tf.argmax(logits, -1, output_type=tf.int32),
-                 tf.cast(labels, tf.int32)), tf.float32))
-
-  def _apply(self, gradients, main, head, logits, labels, loss):
-    if self.strategy.num_replicas_in_sync > 1 and not self.optimizer.use_keras:
-      raise ValueError("Use tf_keras optimizers under a strategy.")
+  def _apply(self, gradients):
     if self._fuse_update:
       self._fused_update(gradients)
     else:
       self._update(gradients)
-    correct = tf.reduce_sum(tf.cast(
-        tf.equal(tf.argmax(logits, -1, output_type=tf.int32),
-                 tf.cast(labels, tf.int32)), tf.float32))
-    return loss, correct
 
   def _update(self, gradients):
     """Clips, applies the optimizers and updates the EMA."""
@@ -298,11 +299,8 @@ class Trainer:
     labels = tf.cast(labels, tf.int32)
     loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(
         labels=labels, logits=logits))
-    correct = tf.reduce_sum(tf.cast(
-        tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels),
-        tf.float32))
     count = tf.cast(tf.shape(labels)[0], tf.float32)
-    return loss, correct, count
+    return loss, _num_correct(logits, labels), count
 
   def _distributed_eval_step(self, images, labels):
     results = self.strategy.run(self._replica_eval_step, args=(images, labels))
