@@ -1,37 +1,50 @@
 """Input pipelines of snt-zoo: MNIST-format data, Flowers17 and synthetic.
 
-    import datasets
-    train = datasets.load("mnist", "train", batch_size=64, shuffle=True)
-    print(datasets.info("mnist").source)
+    from zoo import datasets        # installed, or from a checkout
+    mnist = datasets.prepare("mnist", validation_fraction=0.1)
+    mnist.info.source               # record this with every result
+    train = mnist.load("train", batch_size=64, shuffle=True)
+    test = datasets.load("mnist", "test", batch_size=500)   # one call
 
-This package lives in the checkout and is never installed (a top-level
-`datasets` in site-packages would shadow Hugging Face's).
+The code lives in the checkout's top-level `datasets/` and is installed as
+`zoo.datasets` (never as a top-level `datasets`, which would shadow Hugging
+Face's). Its imports are relative, so `import datasets` also works from a
+checkout. Public names are imported on first use: `zoo.datasets.options`
+(the options schema) loads without TensorFlow.
 """
 
-from datasets import augment
-from datasets._pipeline import denormalize
-from datasets._pipeline import normalize
-from datasets._registry import COMMON_OPTIONS
-from datasets._registry import info
-from datasets._registry import list_datasets
-from datasets._registry import load
-from datasets.dataset_info import DatasetInfo
-from datasets.download import cache_dir
-from datasets.download import fetch
-from datasets.errors import DatasetError
-from datasets.errors import DownloadError
+import importlib
 
-__all__ = [
-    "COMMON_OPTIONS",
-    "DatasetError",
-    "DatasetInfo",
-    "DownloadError",
-    "augment",
-    "cache_dir",
-    "denormalize",
-    "fetch",
-    "info",
-    "list_datasets",
-    "load",
-    "normalize",
-]
+_LAZY = {
+    "COMMON_OPTIONS": "._registry",
+    "Dataset": "._registry",
+    "info": "._registry",
+    "list_datasets": "._registry",
+    "load": "._registry",
+    "prepare": "._registry",
+    "denormalize": "._pipeline",
+    "normalize": "._pipeline",
+    "DatasetInfo": ".dataset_info",
+    "cache_dir": ".download",
+    "fetch": ".download",
+    "DatasetError": ".errors",
+    "DownloadError": ".errors",
+}
+_SUBMODULES = ("augment", "download", "errors", "options", "flowers17",
+               "mnist", "synthetic", "idx", "splits")
+
+__all__ = sorted(_LAZY) + ["augment", "options"]
+
+
+def __getattr__(name):
+  if name in _LAZY:
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+  if name in _SUBMODULES:
+    return importlib.import_module(f".{name}", __name__)
+  raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+  return sorted(set(globals()) | set(__all__))

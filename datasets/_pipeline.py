@@ -5,9 +5,8 @@ from typing import Optional, Tuple
 
 import tensorflow as tf
 
-from datasets import augment as augment_lib
-
-NORMALIZATIONS = ("unit", "symmetric")
+from . import augment as augment_lib
+from .options import NORMALIZATIONS
 
 
 def normalize(images: tf.Tensor, mode: str) -> tf.Tensor:

@@ -20,7 +20,9 @@ from typing import Any, Mapping, Optional, Tuple, Union
 import tensorflow as tf
 import yaml
 
-_VALID_KEYS = ("flip_left_right", "brightness", "contrast")
+from .options import AUGMENT_OPTIONS
+
+_VALID_KEYS = tuple(AUGMENT_OPTIONS)
 
 
 def _batch_shape(image: tf.Tensor) -> tf.Tensor:

@@ -6,7 +6,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 import numpy as np
 import tensorflow as tf
 
-from datasets import splits as splits_lib
+from . import splits as splits_lib
 
 SPLITS = ("train", "validation", "test")
 

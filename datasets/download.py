@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
-from datasets.errors import DownloadError
+from .errors import DownloadError
 
 CACHE_ENV = "SNT_ZOO_CACHE"
 URL_ENV = "SNT_ZOO_DATA_URL"
@@ -259,7 +259,7 @@ def _manual_message(name: str, remote: RemoteDataset, urls: Sequence[str],
                      for f in remote.files)
   steps = remote.manual_steps.format(dir=directory)
   return (f"Could not download {name}. Files: {listing}. To install it by "
-          f"hand: {steps}; then pass --dir / data_dir={directory}.")
+          f"hand: {steps}; then pass data.data_dir={directory} (or --dir for fetch).")
 
 
 def fetch(name: str, directory: Optional[os.PathLike] = None,

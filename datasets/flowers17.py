@@ -31,10 +31,11 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from datasets import dataset_info
-from datasets import download
-from datasets import splits as splits_lib
-from datasets.errors import DatasetError
+from . import dataset_info
+from . import download
+from . import splits as splits_lib
+from .errors import DatasetError
+from .options import ON_CORRUPT
 
 _LOG = logging.getLogger(__name__)
 
@@ -45,7 +46,6 @@ CLASS_NAMES = ("Daffodil", "Snowdrop", "Lily Valley", "Bluebell", "Crocus",
 IMAGES_PER_CLASS = 80
 NUM_IMAGES = IMAGES_PER_CLASS * len(CLASS_NAMES)
 DEFAULT_IMAGE_SIZE = 149
-ON_CORRUPT = ("error", "skip")
 
 _NAME_PATTERN = re.compile(r"^image_(\d{4})\.jpg$", re.IGNORECASE)
 # Formats tf.io.decode_image reads (Pillow's names).
@@ -265,7 +265,7 @@ def _resolve_directory(data_dir: Optional[str]) -> Tuple[Path, str]:
   raise DatasetError(
       f"flowers17: no data_dir given and nothing in the cache {cached}. Run "
       "`python tools/fetch_data.py flowers17` (downloads 17flowers.tgz and "
-      "datasplits.mat, about 60 MB) or pass data_dir=.")
+      "datasplits.mat, about 60 MB) or pass data.data_dir=DIR (the data_dir option of zoo.datasets).")
 
 
 def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:

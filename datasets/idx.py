@@ -13,7 +13,7 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from datasets.errors import DatasetError
+from .errors import DatasetError
 
 # The four files of an MNIST-format dataset, by split.
 SPLIT_FILES = {

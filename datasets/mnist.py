@@ -19,10 +19,10 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from datasets import dataset_info
-from datasets import download
-from datasets import idx
-from datasets.errors import DatasetError, DownloadError
+from . import dataset_info
+from . import download
+from . import idx
+from .errors import DatasetError, DownloadError
 
 _LOG = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def resolve(name: str, data_dir: Optional[str]) -> Tuple[_Splits, str]:
   raise DatasetError(
       f"{name}: no data_dir given, nothing in the cache {cached}, and the "
       f"download failed ({reason}). Run `python tools/fetch_data.py {name}` "
-      "where there is a connection, or pass data_dir=.")
+      "where there is a connection, or pass data.data_dir=DIR (the data_dir option of zoo.datasets).")
 
 
 def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:

@@ -9,7 +9,7 @@ from typing import Any, Dict, Tuple
 import numpy as np
 import tensorflow as tf
 
-from datasets import dataset_info
+from . import dataset_info
 
 EXTRA_OPTIONS = {"channels": 1, "num_classes": 10, "num_examples": 1024}
 _DEFAULT_SIZE = (28, 28)

@@ -19,14 +19,15 @@ def exported_run_dir(tmp_path_factory):
 
   Shared by the evaluate, export and predict tests (trained once).
   """
-  from tools import export as export_tool  # pylint: disable=g-import-not-at-top
-  from tools import train as train_tool  # pylint: disable=g-import-not-at-top
+  from zoo import serving  # pylint: disable=g-import-not-at-top
+  from zoo import training  # pylint: disable=g-import-not-at-top
   root = tmp_path_factory.mktemp("exported_run")
   with pytest.MonkeyPatch.context() as patch:
     patch.setenv("SNT_ZOO_OFFLINE", "1")
     patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
     run = root / "run"
-    assert train_tool.main(["--config", "deep_mnist_quick", f"run_dir={run}",
-                            "train.steps=20"]) == 0
-    assert export_tool.main([str(run)]) == 0
+    training.run(training.load_config(
+        "deep_mnist_quick", [f"run_dir={run}", "train.steps=20"]),
+                 verbose=False)
+    serving.export_run(run)
     yield run

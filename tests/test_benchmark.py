@@ -1,15 +1,11 @@
-"""tools/benchmark.py: runs end to end and reports well-formed figures."""
+"""zoo.benchmark and `snt-zoo benchmark`: well-formed figures end to end."""
 
 import json
-import pathlib
-import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tools import benchmark  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo import benchmark
+from zoo import cli
 
 
 def _check_summary(summary, reps):
@@ -21,8 +17,8 @@ def _check_summary(summary, reps):
 
 def test_softmax_against_keras_json_and_table(tmp_path, capsys):
   path = tmp_path / "bench.json"
-  assert benchmark.main([
-      "--model", "softmax_regression", "--batch-size", "8", "--compare",
+  assert cli.main([
+      "benchmark", "--model", "softmax_regression", "--batch-size", "8", "--compare",
       "keras", "--reps", "2", "--steps", "2", "--warmup", "1", "--jit", "on",
       "--json", str(path)]) == 0
   results = json.loads(path.read_text())
@@ -41,9 +37,9 @@ def test_softmax_against_keras_json_and_table(tmp_path, capsys):
 
 
 def test_deep_mnist_zoo_only_training_only():
-  results = benchmark.run_benchmark(benchmark._parse_args([
-      "--model", "deep_mnist_cnn", "--batch-size", "4", "--reps", "2",
-      "--steps", "1", "--warmup", "0", "--no-inference"]))
+  results = benchmark.run_benchmark(benchmark.Options(
+      model="deep_mnist_cnn", batch_size=4, reps=2, steps=1, warmup=0,
+      no_inference=True))
   assert set(results["frameworks"]) == {"zoo"}
   assert "ratio" not in results
   zoo = results["frameworks"]["zoo"]
@@ -55,4 +51,4 @@ def test_deep_mnist_zoo_only_training_only():
 @pytest.mark.parametrize("flag", ["--jit", "--precision"])
 def test_rejects_bad_choices(flag):
   with pytest.raises(SystemExit):
-    benchmark._parse_args(["--model", "softmax_regression", flag, "bogus"])
+    cli.main(["benchmark", "--model", "softmax_regression", flag, "bogus"])

@@ -6,13 +6,13 @@ import pytest
 
 from zoo.training import config as config_lib
 
-_CONFIGS = sorted(p.stem for p in config_lib.CONFIG_DIR.glob("*.yaml"))
+_CONFIGS = sorted(p.stem for p in config_lib.default_config_dir().glob("*.yaml"))
 
 
 @pytest.mark.parametrize("name", _CONFIGS)
 def test_every_shipped_config_is_valid_and_documents_its_command(name):
   config = config_lib.load_config(name)
-  header = (config_lib.CONFIG_DIR / f"{name}.yaml").read_text()
+  header = (config_lib.default_config_dir() / f"{name}.yaml").read_text()
   assert f"python tools/train.py --config {name}" in header
   assert "Reproduces:" in header and "Expect:" in header
   assert config["_name"] == name
@@ -21,7 +21,7 @@ def test_every_shipped_config_is_valid_and_documents_its_command(name):
 def test_name_resolves_with_or_without_yaml_and_by_path():
   by_name = config_lib.load_config("deep_mnist")
   assert config_lib.load_config("deep_mnist.yaml") == by_name
-  path = str(config_lib.CONFIG_DIR / "deep_mnist.yaml")
+  path = str(config_lib.default_config_dir() / "deep_mnist.yaml")
   assert config_lib.load_config(path)["train"] == by_name["train"]
 
 

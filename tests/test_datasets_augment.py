@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from datasets import augment
+from zoo.datasets import augment
 
 _SEED = tf.constant([1, 2], tf.int64)
 

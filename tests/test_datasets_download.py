@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from datasets import download
-from datasets.errors import DownloadError
+from zoo.datasets import download
+from zoo.datasets.errors import DownloadError
 
 _ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,8 @@ import pytest
 import scipy.io
 from PIL import Image
 
-import datasets
-from datasets import flowers17
+from zoo import datasets
+from zoo.datasets import flowers17
 
 _PER_CLASS = 3
 

@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from datasets import idx
-from datasets.errors import DatasetError
+from zoo.datasets import idx
+from zoo.datasets.errors import DatasetError
 
 
 def _write_split_files(directory, n_train=6, n_test=4, gz=False):

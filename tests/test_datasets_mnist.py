@@ -5,9 +5,9 @@ import logging
 import numpy as np
 import pytest
 
-import datasets
-from datasets import idx
-from datasets import mnist
+from zoo import datasets
+from zoo.datasets import idx
+from zoo.datasets import mnist
 
 
 @pytest.fixture(autouse=True)

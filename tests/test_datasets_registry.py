@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import datasets
+from zoo import datasets
 
 
 def test_list_and_unknown_names():
@@ -12,7 +12,7 @@ def test_list_and_unknown_names():
                                       "synthetic"]
   with pytest.raises(ValueError, match="choose one of.*mnist"):
     datasets.load("cifar10", "train")
-  with pytest.raises(ValueError, match="valid options are.*batch_size"):
+  with pytest.raises(ValueError, match="valid options are.*data_dir"):
     datasets.info("synthetic", batchsize=3)
   with pytest.raises(ValueError, match="normalize"):
     datasets.load("synthetic", "train", normalize="imagenet")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from datasets import splits
+from zoo.datasets import splits
 
 
 def test_stratified_split_is_seeded_partition():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import datasets
+from zoo import datasets
 
 
 def test_synthetic_shapes_and_source():

@@ -1,15 +1,12 @@
-"""tools/evaluate.py on a run directory, a checkpoint and an export."""
+"""zoo.evaluation on a run directory, a checkpoint and an export."""
 
 import json
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-
-from tools import evaluate as evaluate_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo import cli
+from zoo import evaluation
 
 _KEYS = {"accuracy", "top5_accuracy", "per_class_accuracy", "confusion_matrix",
          "expected_calibration_error", "data_source", "examples", "split",
@@ -35,17 +32,14 @@ def _check(result, examples):
 
 
 def test_run_dir_and_export_agree(run_dir, tmp_path, capsys):
-  assert evaluate_tool.main([str(run_dir), "--max-examples", "400"]) == 0
+  assert cli.main(["evaluate", str(run_dir), "--max-examples", "400"]) == 0
   table = capsys.readouterr().out
   assert "expected calibration error" in table and "accuracy" in table
   from_run = json.loads((run_dir / "evaluation-test.json").read_text())
   _check(from_run, 400)
   assert from_run["kind"] == "run_dir"
 
-  output = tmp_path / "export.json"
-  assert evaluate_tool.main([str(run_dir / "export"), "--max-examples", "400",
-                             "--output", str(output), "--quiet"]) == 0
-  from_export = json.loads(output.read_text())
+  from_export = evaluation.evaluate(run_dir / "export", max_examples=400)
   _check(from_export, 400)
   assert from_export["kind"] == "export"
   assert from_export["accuracy"] == from_run["accuracy"]
@@ -54,13 +48,10 @@ def test_run_dir_and_export_agree(run_dir, tmp_path, capsys):
       from_run["expected_calibration_error"], abs=1e-4)
 
 
-def test_checkpoint_and_other_split(run_dir, tmp_path):
+def test_checkpoint_and_other_split(run_dir):
   checkpoint = next((run_dir / "checkpoints").glob("ckpt-*.index"))
   prefix = str(checkpoint)[:-len(".index")]
-  output = tmp_path / "train.json"
-  assert evaluate_tool.main([prefix, "--split", "train", "--max-examples",
-                             "200", "--output", str(output), "--quiet"]) == 0
-  result = json.loads(output.read_text())
+  result = evaluation.evaluate(prefix, split="train", max_examples=200)
   _check(result, 200)
   assert result["split"] == "train" and result["kind"] == "checkpoint"
   assert result["checkpoint"] == prefix
@@ -68,7 +59,7 @@ def test_checkpoint_and_other_split(run_dir, tmp_path):
 
 def test_compute_metrics_small_case():
   logits = np.log(np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]))
-  result = evaluate_tool.compute_metrics(logits, np.array([0, 1, 1]),
+  result = evaluation.compute_metrics(logits, np.array([0, 1, 1]),
                                          ["a", "b"], num_bins=10)
   assert result["accuracy"] == pytest.approx(2 / 3)
   assert result["confusion_matrix"] == [[1, 0], [1, 1]]
@@ -78,6 +69,14 @@ def test_compute_metrics_small_case():
   assert result["expected_calibration_error"] == pytest.approx(0.3, abs=1e-5)
 
 
+def test_confusion_matrix_counts_pairs():
+  matrix = evaluation.confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], 3)
+  np.testing.assert_array_equal(matrix, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+
+
 def test_not_a_model(tmp_path, capsys):
-  assert evaluate_tool.main([str(tmp_path)]) == 2
-  assert "config.yaml" in capsys.readouterr().err
+  with pytest.raises(FileNotFoundError, match="config.yaml"):
+    evaluation.evaluate(tmp_path)
+  assert cli.main(["evaluate", str(tmp_path)]) == 2
+  err = capsys.readouterr().err
+  assert "config.yaml" in err and "Traceback" not in err

@@ -1,4 +1,4 @@
-"""tools/export.py: a SavedModel that loads with TensorFlow alone."""
+"""zoo.serving.export_run: a SavedModel that loads with TensorFlow alone."""
 
 import json
 import os
@@ -13,9 +13,9 @@ import tensorflow as tf
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(_ROOT))
 
-from tools import export as export_tool  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo import cli  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo import serving  # pylint: disable=g-import-not-at-top,wrong-import-position
-from zoo.training import run_dir as run_dir_lib  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo.training.run_dir import RunDir  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +67,8 @@ def test_export_loads_without_project_code_and_matches(run_dir, tmp_path):
   assert result.returncode == 0, result.stderr[-3000:]
   loaded = np.load(tmp_path / "out.npz")
 
-  model, config, _ = run_dir_lib.restore_model(run_dir)
-  size = serving.model_image_size(model, config)
+  model, _ = RunDir(run_dir).restore_model()
+  size = RunDir(run_dir).image_size
   for name, batch in images.items():
     expected = serving.predict_probabilities(model, tf.constant(batch),
                                              size).numpy()
@@ -96,14 +96,16 @@ def test_export_refuses_to_overwrite(run_dir, tmp_path, capsys):
   target = tmp_path / "out"
   target.mkdir()
   (target / "precious.txt").write_text("keep me")
-  assert export_tool.main([str(run_dir), "--output", str(target)]) == 2
+  with pytest.raises(serving.ExportError, match="--overwrite"):
+    serving.export_run(run_dir, target)
+  assert cli.main(["export", str(run_dir), "--output", str(target)]) == 2
   assert "--overwrite" in capsys.readouterr().err
   assert (target / "precious.txt").read_text() == "keep me"
   assert not serving.is_export(target)
   # The default output already holds an export.
-  assert export_tool.main([str(run_dir)]) == 2
-  assert export_tool.main([str(run_dir), "--output", str(target),
-                           "--overwrite"]) == 0
+  with pytest.raises(serving.ExportError):
+    serving.export_run(run_dir)
+  serving.export_run(run_dir, target, overwrite=True)
   assert serving.is_export(target)
   assert not (target / "precious.txt").exists()
   leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
@@ -113,9 +115,7 @@ def test_export_refuses_to_overwrite(run_dir, tmp_path, capsys):
 def test_export_into_empty_directory(run_dir, tmp_path):
   target = tmp_path / "empty"
   target.mkdir()
-  assert export_tool.main([str(run_dir), "--output", str(target),
-                           "--checkpoint",
-                           str(run_dir / "checkpoints")]) == 0
+  serving.export_run(run_dir, target, checkpoint=run_dir / "checkpoints")
   assert serving.is_export(target)
   info = serving.read_export_info(target)
   assert info["checkpoint"].startswith(str(run_dir / "checkpoints" / "ckpt"))

@@ -1,35 +1,55 @@
-"""Tests for zoo.training.run_dir."""
+"""zoo.training.run_dir: the files and facts of a run directory."""
+
+import json
 
 import pytest
 
-import zoo
+from zoo.training import config as config_lib
 from zoo.training import run_dir as run_dir_lib
+from zoo.training.run_dir import RunDir
 
 
-def test_dataset_options_follow_the_config_and_the_model():
-  config = {"seed": 3, "data": {"name": "mnist", "data_dir": "/d",
-                                "validation_fraction": 0.1,
-                                "image_size": None}}
-  assert run_dir_lib.dataset_options(config) == {
-      "data_dir": "/d", "seed": 3, "validation_fraction": 0.1}
+def test_dataset_options_are_the_data_layers_own():
+  config = config_lib.load_config("softmax_mnist_quick", [
+      "seed=3", "data.data_dir=/d", "data.validation_fraction=0.1"])
+  options = run_dir_lib.dataset_options(config)
+  assert options["data_dir"] == "/d" and options["seed"] == 3
+  assert options["validation_fraction"] == 0.1
+  # Run keys (batch sizes, splits, augment) are not data-layer options.
+  assert "batch_size" not in options and "augment" not in options
   assert run_dir_lib.dataset_options(
       config, data_dir="/other")["data_dir"] == "/other"
-  model = zoo.create_model("xception", image_size=149)
-  options = run_dir_lib.dataset_options(config, model)
-  assert options["image_size"] == 149
-  assert options["normalize"] == "symmetric"
 
 
-def test_flowers17_options():
-  config = {"seed": 0, "data": {"name": "flowers17", "data_dir": None,
-                                "split_ratio": 0.8, "split_index": 0,
-                                "on_corrupt": "skip"}}
-  options = run_dir_lib.dataset_options(config)
-  assert options["split_index"] == 0 and options["on_corrupt"] == "skip"
+def test_facts_come_from_the_config(tmp_path):
+  config = config_lib.load_config("xception_flowers", [
+      f"run_dir={tmp_path}", "model.image_size=99"])
+  run = RunDir.for_config(config)
+  run.write_config(dict(config, class_names=["a", "b"]))
+  assert run.is_run() and run.path == tmp_path
+  assert run.class_names == ("a", "b")
+  assert run.image_size == (99, 99)
+  assert run.normalization == "symmetric" and run.channels == 3
+  assert run.config_path == tmp_path / "config.yaml"
+  assert run.best_dir == tmp_path / "checkpoints" / "best"
+  assert RunDir.containing(tmp_path / "checkpoints" / "ckpt-5").path == (
+      tmp_path)
+
+
+def test_metrics_survive_a_line_cut_short(tmp_path):
+  run = RunDir(tmp_path)
+  run.append_metrics({"step": 1, "split": "train", "loss": 2.0})
+  with run.metrics_path.open("a") as f:
+    f.write('{"step": 2, "split": "tr')  # A kill mid-write.
+  run.append_metrics({"step": 3, "split": "test", "accuracy": 0.5})
+  assert [r["step"] for r in run.read_metrics()] == [1, 3]
+  assert json.loads(run.metrics_path.read_text().splitlines()[-1])["step"] == 3
 
 
 def test_not_a_run_directory(tmp_path):
-  with pytest.raises(FileNotFoundError, match="not a run directory"):
-    run_dir_lib.read_config(tmp_path)
+  with pytest.raises(run_dir_lib.RunDirError, match="not a run directory"):
+    RunDir(tmp_path).config  # pylint: disable=expression-not-assigned
   with pytest.raises(FileNotFoundError, match="No checkpoint found"):
     run_dir_lib.find_checkpoint(tmp_path)
+  with pytest.raises(run_dir_lib.RunDirError, match="no config.yaml"):
+    RunDir.containing(tmp_path / "x")

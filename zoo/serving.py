@@ -11,12 +11,15 @@ SavedModel (`ServingModule`) and by in-process prediction
         images=tf.zeros([1, 64, 64, 3], tf.uint8))
     out["probabilities"], out["class_names"], out["classes"]
 
-This module does not use the checkout-only `datasets` package.
+`export_run(run_dir)` writes a training run's export (default
+RUN_DIR/export) without ever replacing an existing one unasked.
 """
 
 import json
 import os
 import pathlib
+import shutil
+import tempfile
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import tensorflow as tf
@@ -104,12 +107,8 @@ def model_image_size(model: ImageClassifier,
                      config: Optional[Dict[str, Any]] = None
                      ) -> Tuple[int, int]:
   """The size a run's model was trained at: data.image_size or its default."""
-  size = (config or {}).get("data", {}).get("image_size")
-  if size:
-    if isinstance(size, int):
-      return (size, size)
-    return tuple(int(s) for s in size)
-  return tuple(int(s) for s in model.default_image_size)
+  from zoo.training.run_dir import image_size_of  # pylint: disable=g-import-not-at-top
+  return image_size_of(config or {}, model)
 
 
 def predict_probabilities(model: ImageClassifier, images: tf.Tensor,
@@ -223,3 +222,94 @@ class LoadedExport:
     return [n.decode() for n in probe["class_names"].numpy()]
 
 
+
+
+class ExportError(ValueError):
+  """The export cannot be written as asked."""
+
+
+def _check_output(output: pathlib.Path, overwrite: bool) -> None:
+  if output.exists() and not output.is_dir():
+    raise ExportError(f"{output} exists and is not a directory; choose "
+                      "another --output.")
+  if output.is_dir() and any(output.iterdir()) and not overwrite:
+    raise ExportError(
+        f"{output} already exists and is not empty; not overwriting it. Pass "
+        "--overwrite to replace it, or choose another --output.")
+
+
+def _move_into_place(staging: pathlib.Path, output: pathlib.Path) -> None:
+  """Renames `staging` to `output`, replacing what is there only at the end."""
+  backup = None
+  if output.is_dir():
+    if any(output.iterdir()):
+      backup = pathlib.Path(tempfile.mkdtemp(prefix=f".{output.name}.old-",
+                                             dir=output.parent))
+      backup.rmdir()
+      os.rename(output, backup)
+    else:
+      output.rmdir()
+  try:
+    os.rename(staging, output)
+  except OSError:
+    if backup is not None:
+      os.rename(backup, output)
+    raise
+  if backup is not None:
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
+               checkpoint: Optional[os.PathLike] = None,
+               overwrite: bool = False) -> pathlib.Path:
+  """Exports a training run as a self-contained SavedModel.
+
+  The export is written to a temporary directory beside `output` and
+  renamed into place, so a failure never leaves a half-written export.
+
+  Args:
+    run_dir: The run directory.
+    output: Export directory (default RUN_DIR/export).
+    checkpoint: Checkpoint to export (default: the best, else the latest).
+    overwrite: Replace an existing non-empty `output`.
+
+  Returns:
+    The export directory.
+  """
+  from zoo.training.run_dir import RunDir  # pylint: disable=g-import-not-at-top
+  run = RunDir(run_dir)
+  output = pathlib.Path(output) if output else run.export_dir
+  _check_output(output, overwrite)
+  model, ckpt_path = run.restore_model(checkpoint)
+  module = ServingModule(model, run.class_names, run.image_size)
+  output.parent.mkdir(parents=True, exist_ok=True)
+  staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-",
+                                          dir=output.parent))
+  umask = os.umask(0)
+  os.umask(umask)
+  os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private.
+  try:
+    save(module, staging, extra_info={
+        "model": run.model_name,
+        "checkpoint": str(ckpt_path),
+        "run_dir": str(run.path.resolve()),
+        "data_source": run.config.get("data_source"),
+        "config": run.config,
+    })
+    _check_output(output, overwrite)  # Again: it may have appeared since.
+    _move_into_place(staging, output)
+  finally:
+    if staging.exists():
+      shutil.rmtree(staging, ignore_errors=True)
+  return output
+
+
+def describe_export(output: os.PathLike) -> str:
+  """Two lines saying what an export holds and what its signature takes."""
+  info = read_export_info(output)
+  height, width = info["image_size"]
+  return (f"Exported {info['model']} ({info['checkpoint']}) to {output}\n"
+          f"  signature {SIGNATURE_KEY}: images uint8 [B, H, W, C] -> "
+          f"probabilities [B, {len(info['class_names'])}], class_names, "
+          f"classes; resized to {height}x{width}, {info['channels']} "
+          f"channel(s), {info['normalization']} normalization")

@@ -26,6 +26,9 @@ class ImageClassifier(snt.Module):
   fixed_image_size: Optional[Tuple[int, int]] = None
   num_classes: int
   include_top: bool = True
+  #: The attribute that holds the classifier head: what fine-tuning replaces
+  #: when the class count changes and what `freeze_backbone` trains.
+  head_attribute: str = "head"
   #: Keep BatchNorm in inference mode even while training (fine-tuning with
   #: small batches); dropout still follows `is_training`.
   freeze_batch_norm: bool = False
@@ -69,6 +72,29 @@ class ImageClassifier(snt.Module):
   def _forward(self, images: tf.Tensor,
                is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
     raise NotImplementedError
+
+  @property
+  def classifier_head(self) -> Optional[snt.Module]:
+    """The head (`head_attribute`), or None when built without one."""
+    return getattr(self, self.head_attribute, None)
+
+  def backbone(self) -> tf.Module:
+    """A module tracking every part of the model but its head.
+
+    Its attributes carry the model's own names, so
+    `tf.train.Checkpoint(model=model.backbone())` reads the backbone's
+    variables from a checkpoint of the whole model (fine-tuning with a new
+    head).
+    """
+    backbone = tf.Module(name=f"{self.name}_backbone")
+    for name, child in vars(self).items():
+      if name == self.head_attribute or name.startswith("_"):
+        continue
+      if isinstance(child, tf.Module) or (
+          isinstance(child, (list, tuple)) and child and
+          all(isinstance(c, tf.Module) for c in child)):
+        setattr(backbone, name, child)
+    return backbone
 
   def num_parameters(self, trainable_only: bool = True) -> int:
     """Counts the scalars in the model's (trainable) variables.

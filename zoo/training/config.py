@@ -15,6 +15,8 @@ from typing import Any, Dict, Iterable, Optional
 import yaml
 
 from zoo import _registry
+from zoo.training import run_dir as run_dir_lib
+from zoo.datasets import options as data_options
 
 Config = Dict[str, Any]
 
@@ -24,21 +26,15 @@ DEFAULTS: Config = {
     "model": {"name": "deep_mnist_cnn"},  # Plus the model's own arguments.
     "data": {
         "name": "mnist",
-        "data_dir": None,
-        "image_size": None,   # Default: the model's default_image_size.
+        # The data layer's own options (zoo.datasets.options), but `seed`,
+        # which is the run's.
+        **{k: v for k, v in data_options.PREPARE_OPTIONS.items()
+           if k != "seed"},
+        "augment": dict(data_options.AUGMENT_OPTIONS),
         "batch_size": 50,
         "eval_batch_size": 500,
         "train_split": "train",
         "eval_split": "test",
-        "validation_fraction": 0.0,
-        "split_ratio": 0.8,
-        "split_index": 1,
-        "on_corrupt": "error",
-        "augment": {
-            "flip_left_right": False,
-            "brightness": 0.0,  # Max delta on the 0-255 scale.
-            "contrast": None,   # [lower, upper] factor range.
-        },
     },
     "train": {
         "steps": 1000,
@@ -89,9 +85,17 @@ DEFAULTS: Config = {
 }
 
 # Written by a run into its config.yaml for the record; ignored on reading.
-RUN_RECORD_KEYS = ("_name", "data_source", "steps_total")
+RUN_RECORD_KEYS = run_dir_lib.RECORD_KEYS
 
-CONFIG_DIR = pathlib.Path(__file__).resolve().parents[2] / "configs"
+
+def default_config_dir() -> pathlib.Path:
+  """Where config names are looked up: `$SNT_ZOO_CONFIG_DIR`, else the
+  configs shipped with snt-zoo (`zoo.configs`: the checkout's configs/, or
+  the installed copy)."""
+  if os.environ.get("SNT_ZOO_CONFIG_DIR"):
+    return pathlib.Path(os.environ["SNT_ZOO_CONFIG_DIR"])
+  import zoo.configs  # pylint: disable=g-import-not-at-top
+  return pathlib.Path(list(zoo.configs.__path__)[0])
 
 
 class ConfigError(ValueError):
@@ -101,8 +105,7 @@ class ConfigError(ValueError):
 def find_config(name_or_path: str,
                 config_dir: Optional[os.PathLike] = None) -> pathlib.Path:
   """Resolves `NAME`, `NAME.yaml` or a path to an existing config file."""
-  config_dir = pathlib.Path(config_dir or os.environ.get(
-      "SNT_ZOO_CONFIG_DIR", CONFIG_DIR))
+  config_dir = pathlib.Path(config_dir or default_config_dir())
   candidates = [pathlib.Path(name_or_path)]
   if not name_or_path.endswith((".yaml", ".yml")):
     candidates.append(config_dir / f"{name_or_path}.yaml")
@@ -203,6 +206,151 @@ def validate(config: Config) -> None:
   _check_section({k: v for k, v in model.items()
                   if k != "name" and v is not None}, arguments, "model.",
                  skip=())
+  if (config.get("distribute", {}).get("sync_batch_norm") and
+      "cross_replica_batch_norm" not in arguments):
+    raise ConfigError(
+        f"distribute.sync_batch_norm: model {model['name']} has no BatchNorm "
+        "to synchronise (only xception has); set it to false.")
+  _check_values(config)
+  _check_model(config)
+
+
+def _choices() -> Dict[str, Iterable[str]]:
+  """Allowed names of the keys that name a thing, from where each is made."""
+  from zoo.training import distribute  # pylint: disable=g-import-not-at-top
+  from zoo.training import optimizers  # pylint: disable=g-import-not-at-top
+  from zoo.training import precision  # pylint: disable=g-import-not-at-top
+  from zoo.training import schedules  # pylint: disable=g-import-not-at-top
+  from zoo.datasets import _registry as data_registry  # pylint: disable=g-import-not-at-top
+  return {
+      "train.optimizer.name": optimizers.OPTIMIZERS,
+      "train.schedule.name": schedules.SCHEDULES,
+      "train.precision": precision.PRECISIONS,
+      "distribute.strategy": distribute.STRATEGIES,
+      "data.on_corrupt": data_options.ON_CORRUPT,
+      "data.name": data_registry.list_datasets(),
+  }
+
+
+# key -> (lowest, highest, whether each end is allowed), None: unbounded.
+_RANGES = {
+    "train.steps": (1, None, True, True),
+    "train.epochs": (0, None, False, True),
+    "train.log_every": (1, None, True, True),
+    "train.eval_every": (1, None, True, True),
+    "train.checkpoint_every": (1, None, True, True),
+    "train.keep_checkpoints": (1, None, True, True),
+    "train.weight_decay": (0, None, True, True),
+    "train.clip_grad_norm": (0, None, False, True),
+    "train.ema_decay": (0, 1, False, False),
+    "train.optimizer.learning_rate": (0, None, False, True),
+    "train.optimizer.momentum": (0, 1, True, False),
+    "train.optimizer.beta1": (0, 1, True, False),
+    "train.optimizer.beta2": (0, 1, True, False),
+    "train.optimizer.epsilon": (0, None, False, True),
+    "train.optimizer.rmsprop_decay": (0, 1, True, False),
+    "train.schedule.decay_steps": (1, None, True, True),
+    "train.schedule.decay_rate": (0, None, False, True),
+    "train.schedule.warmup_steps": (0, None, True, True),
+    "train.schedule.final_fraction": (0, 1, True, True),
+    "data.batch_size": (1, None, True, True),
+    "data.eval_batch_size": (1, None, True, True),
+    "data.validation_fraction": (0, 1, True, False),
+    "data.split_ratio": (0, 1, False, True),
+    "data.split_index": (0, 3, True, True),  # 0: ignore datasplits.mat.
+    "data.augment.brightness": (0, 255, True, True),
+    "finetune.head_learning_rate": (0, None, False, True),
+    "visualize.embedding_examples": (1, None, True, True),
+}
+
+
+def _get(config: Config, key: str) -> Any:
+  node = config
+  for part in key.split("."):
+    if not isinstance(node, dict) or part not in node:
+      return None
+    node = node[part]
+  return node
+
+
+def _describe_range(low, high, low_ok, high_ok) -> str:
+  parts = []
+  if low is not None:
+    parts.append(f"{'>=' if low_ok else '>'} {low}")
+  if high is not None:
+    parts.append(f"{'<=' if high_ok else '<'} {high}")
+  return " and ".join(parts)
+
+
+def _check_values(config: Config) -> None:
+  """Checks names against their choices and numbers against their ranges."""
+  for key, allowed in _choices().items():
+    value = _get(config, key)
+    if value is not None and value not in allowed:
+      close = difflib.get_close_matches(str(value), list(allowed), n=1)
+      hint = f" Did you mean {close[0]!r}?" if close else ""
+      raise ConfigError(f"{key}={value!r} is not one of "
+                        f"{', '.join(allowed)}.{hint}")
+  for key, (low, high, low_ok, high_ok) in _RANGES.items():
+    value = _get(config, key)
+    if value is None:
+      continue
+    too_low = low is not None and (value < low if low_ok else value <= low)
+    too_high = high is not None and (value > high if high_ok else
+                                     value >= high)
+    if too_low or too_high:
+      raise ConfigError(f"{key}={value!r} is out of range: it must be "
+                        f"{_describe_range(low, high, low_ok, high_ok)}.")
+  contrast = _get(config, "data.augment.contrast")
+  if contrast is not None and (
+      not isinstance(contrast, (list, tuple)) or len(contrast) != 2 or
+      not all(isinstance(c, (int, float)) for c in contrast) or
+      not 0 <= contrast[0] <= contrast[1]):
+    raise ConfigError(f"data.augment.contrast={contrast!r} must be [lower, "
+                      "upper] with 0 <= lower <= upper, e.g. [0.2, 1.8].")
+  size = _get(config, "data.image_size")
+  if size is not None and not (
+      (isinstance(size, int) and size >= 1) or
+      (isinstance(size, (list, tuple)) and len(size) == 2 and
+       all(isinstance(s, int) and s >= 1 for s in size))):
+    raise ConfigError(f"data.image_size={size!r} must be a positive integer "
+                      "or [height, width].")
+  if config["finetune"]["freeze_backbone"] and (
+      not config["finetune"]["checkpoint"] and
+      not config["finetune"]["keras_weights"]):
+    raise ConfigError("finetune.freeze_backbone=true needs starting weights: "
+                      "set finetune.checkpoint or finetune.keras_weights.")
+
+
+def _check_model(config: Config) -> None:
+  """Builds the model object (cheap: no weights yet) to check its values."""
+  model_config = config["model"]
+  kwargs = {k: v for k, v in model_config.items()
+            if k != "name" and v is not None}
+  try:
+    model = _registry.create_model(model_config["name"], **kwargs)
+  except (ValueError, TypeError) as e:
+    raise ConfigError(f"model: {e}") from e
+  dropout = kwargs.get("dropout_rate")
+  if dropout is not None and not 0 <= dropout < 1:
+    raise ConfigError(f"model.dropout_rate={dropout!r} is out of range: it "
+                      "must be >= 0 and < 1.")
+  size = _get(config, "data.image_size")
+  if size is None:
+    return
+  height, width = (size, size) if isinstance(size, int) else size
+  if min(height, width) < model.min_image_size:
+    raise ConfigError(
+        f"data.image_size={size!r} is too small for {model_config['name']}, "
+        f"which needs at least {model.min_image_size}x{model.min_image_size}"
+        f"; set data.image_size >= {model.min_image_size}.")
+  if model.fixed_image_size and (height, width) != tuple(
+      model.fixed_image_size):
+    fixed = model.fixed_image_size
+    raise ConfigError(
+        f"data.image_size={size!r} does not fit {model_config['name']}, "
+        f"which takes {fixed[0]}x{fixed[1]} images; remove data.image_size "
+        "or set model.image_shape to match.")
 
 
 def _check_section(section: Config, defaults: Config, prefix: str,

@@ -5,10 +5,13 @@ Sonnet 2 optimizers refuse `MirroredStrategy` and
 under both. `make_optimizer` hides the difference behind `apply`.
 """
 
-from typing import Any, Sequence
+import dataclasses
+from typing import Any, Optional, Sequence, Union
 
 import sonnet as snt
 import tensorflow as tf
+
+from zoo.training import schedules
 
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 
@@ -16,7 +19,7 @@ OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 class Optimizer:
   """`apply(gradients, variables)` over a Sonnet or tf_keras optimizer."""
 
-  def __init__(self, name: str, learning_rate: tf.Variable,
+  def __init__(self, name: str, learning_rate: Union[float, tf.Variable],
                use_keras: bool = False, momentum: float = 0.9,
                nesterov: bool = False, beta1: float = 0.9,
                beta2: float = 0.999, epsilon: float = 1e-8,
@@ -25,7 +28,9 @@ class Optimizer:
 
     Args:
       name: One of `OPTIMIZERS`.
-      learning_rate: A float variable the training loop assigns each step.
+      learning_rate: The initial rate, or a float variable to use; the
+        trainer assigns the scheduled rate to `self.learning_rate` before
+        every update.
       use_keras: Use `tf_keras` optimizers (needed under tf.distribute).
       momentum: For `momentum` and `rmsprop`.
       nesterov: Nesterov momentum for `momentum`.
@@ -40,6 +45,12 @@ class Optimizer:
     if name not in OPTIMIZERS:
       raise ValueError(f"Unknown optimizer {name!r}; use one of {OPTIMIZERS}.")
     self.name = name
+    if not isinstance(learning_rate, tf.Variable):
+      # Assigned from the schedule inside each replica's step.
+      learning_rate = tf.Variable(
+          float(learning_rate), dtype=tf.float32, trainable=False,
+          aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+          name="learning_rate")
     self.learning_rate = learning_rate
     self.use_keras = use_keras
     if use_keras:
@@ -95,10 +106,67 @@ class Optimizer:
         initialize(variables)
 
 
-def optimizer_from_config(config: dict, learning_rate: tf.Variable,
-                          use_keras: bool = False) -> Any:
+def optimizer_from_config(config: dict,
+                          learning_rate: Union[None, float, tf.Variable] = None,
+                          use_keras: bool = False) -> Optimizer:
   """`Optimizer` from a config's `train.optimizer` section."""
   kwargs = {k: v for k, v in config.items()
             if k not in ("name", "learning_rate")}
+  if learning_rate is None:
+    learning_rate = config["learning_rate"]
   return Optimizer(config["name"], learning_rate, use_keras=use_keras,
                    **kwargs)
+
+
+@dataclasses.dataclass
+class Optimization:
+  """The optimizer(s) and schedule of a run, wired together.
+
+  Attributes:
+    optimizer: Updates the model (the backbone when `head_optimizer` is set;
+      only the head when the backbone is frozen).
+    schedule: `step -> learning rate` of `optimizer`.
+    head_optimizer: A separate optimizer for the head, or None.
+    head_learning_rate_scale: The head's rate is `schedule(step)` times this.
+  """
+  optimizer: Optimizer
+  schedule: schedules.Schedule
+  head_optimizer: Optional[Optimizer] = None
+  head_learning_rate_scale: float = 1.0
+
+
+def optimization_from_config(train: dict, finetune: dict, total_steps: int,
+                             use_keras: bool = False,
+                             strategy: Optional[tf.distribute.Strategy] = None
+                             ) -> Optimization:
+  """Builds a run's optimizer(s) and schedule from its config sections.
+
+  This is the one place that decides the learning rates: the config's
+  `train.optimizer.learning_rate` and `train.schedule`, and for fine-tuning
+  `finetune.head_learning_rate` (the head's own rate, or the only rate when
+  the backbone is frozen).
+
+  Args:
+    train: The config's `train` section.
+    finetune: The config's `finetune` section.
+    total_steps: Steps of the run (schedules decay over them).
+    use_keras: tf_keras optimizers (needed under multi-device strategies).
+    strategy: Variables are created in its scope.
+  """
+  strategy = strategy or tf.distribute.get_strategy()
+  opt = train["optimizer"]
+  base_rate = opt["learning_rate"]
+  head_rate = finetune.get("head_learning_rate")
+  freeze = finetune.get("freeze_backbone")
+  with strategy.scope():
+    if freeze and head_rate is not None:
+      # Only the head trains: its rate is the run's rate.
+      base_rate = head_rate
+    optimizer = optimizer_from_config(opt, base_rate, use_keras)
+    head_optimizer, scale = None, 1.0
+    if head_rate is not None and not freeze:
+      head_optimizer = optimizer_from_config(opt, head_rate, use_keras)
+      scale = head_rate / base_rate
+  schedule = schedules.schedule_from_config(base_rate, total_steps,
+                                            train["schedule"])
+  return Optimization(optimizer, schedule, head_optimizer, scale)

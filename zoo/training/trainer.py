@@ -14,8 +14,10 @@ import sonnet as snt
 import tensorflow as tf
 
 from zoo.models.base import ImageClassifier
+from zoo.training import distribute
 from zoo.training import precision as precision_lib
 from zoo.training.optimizers import Optimizer
+from zoo.training.optimizers import optimization_from_config
 from zoo.training.schedules import Schedule
 
 
@@ -117,8 +119,7 @@ class Trainer:
     self.freeze_backbone = freeze_backbone
     self.head_learning_rate_scale = head_learning_rate_scale
     self.strategy = strategy or tf.distribute.get_strategy()
-    if (freeze_backbone or head_optimizer) and getattr(model, "head",
-                                                       None) is None:
+    if (freeze_backbone or head_optimizer) and model.classifier_head is None:
       raise ValueError("freeze_backbone and a head learning rate need a model "
                        "with a head (include_top=True).")
     if self.strategy.num_replicas_in_sync > 1 and not optimizer.use_keras:
@@ -149,6 +150,35 @@ class Trainer:
     self._fused_update = tf.function(self._update, jit_compile=True)
     self._built = False
 
+  @classmethod
+  def from_config(cls, model: ImageClassifier, config: dict,
+                  total_steps: int,
+                  strategy: Optional[tf.distribute.Strategy] = None
+                  ) -> "Trainer":
+    """A trainer as a run config's `train` and `finetune` sections say.
+
+    The optimizer(s), their learning-rate variables and the schedule come
+    from `optimizers.optimization_from_config`, the one place that wires
+    them.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    train, finetune = config["train"], config["finetune"]
+    plan = optimization_from_config(
+        train, finetune, total_steps,
+        use_keras=distribute.needs_keras_optimizers(strategy),
+        strategy=strategy)
+    return cls(
+        model, plan.optimizer, plan.schedule,
+        global_batch_size=config["data"]["batch_size"],
+        weight_decay=train["weight_decay"],
+        clip_grad_norm=train["clip_grad_norm"],
+        ema_decay=train["ema_decay"],
+        freeze_backbone=finetune["freeze_backbone"],
+        head_optimizer=plan.head_optimizer,
+        head_learning_rate_scale=plan.head_learning_rate_scale,
+        jit_compile=train["jit_compile"], strategy=strategy,
+        precision=train["precision"])
+
   def _logits(self, images: tf.Tensor, is_training: bool) -> tf.Tensor:
     """The model's float32 logits, computed in the trainer's precision."""
     images = tf.cast(images, self.compute_dtype)
@@ -164,7 +194,7 @@ class Trainer:
 
   def _variable_groups(self):
     """(backbone-or-all variables, head variables or [])."""
-    head = getattr(self.model, "head", None)
+    head = self.model.classifier_head
     if self.freeze_backbone:
       return [], list(head.trainable_variables)
     if self.head_optimizer is not None:
@@ -290,6 +320,12 @@ class Trainer:
     if not self._built:
       raise RuntimeError("Call Trainer.build(images) before train_step.")
     return self._train_step(images, labels)
+
+  def weights_are_finite(self) -> bool:
+    """Whether every model weight is finite (checked before each save)."""
+    return bool(tf.reduce_all([tf.reduce_all(tf.math.is_finite(v))
+                               for v in self.model.variables
+                               if v.dtype.is_floating]))
 
   def learning_rate(self) -> float:
     return float(self.schedule(self.step))

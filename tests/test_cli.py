@@ -1,0 +1,77 @@
+"""zoo.cli: the `snt-zoo` command and the thin tools that run it."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from zoo import cli
+
+_ROOT = pathlib.Path(__file__).resolve().parents[1]
+_TOOLS = sorted(p for p in (_ROOT / "tools").glob("*.py"))
+
+
+@pytest.mark.parametrize("tool", _TOOLS, ids=lambda p: p.name)
+def test_every_tool_answers_help_without_tensorflow(tool):
+  code = ("import runpy, sys\n"
+          f"sys.argv = [{str(tool)!r}, '--help']\n"
+          "try:\n"
+          f"  runpy.run_path({str(tool)!r}, run_name='__main__')\n"
+          "except SystemExit as e:\n"
+          "  assert e.code == 0, e.code\n"
+          "loaded = [m for m in ('tensorflow', 'sonnet') if m in sys.modules]\n"
+          "assert not loaded, loaded\n")
+  result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, check=False, cwd=_ROOT)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert "usage:" in result.stdout
+
+
+def test_tools_are_thin_and_import_no_other_tool():
+  for tool in _TOOLS:
+    text = tool.read_text()
+    assert len(text.splitlines()) < 100, tool.name
+    assert "from tools" not in text and "import tools" not in text, tool.name
+
+
+def test_the_command_lists_every_subcommand(capsys):
+  with pytest.raises(SystemExit) as exit_info:
+    cli.main(["--help"])
+  assert exit_info.value.code == 0
+  out = capsys.readouterr().out
+  for name in cli.COMMANDS:
+    assert name in out
+  assert set(cli.COMMANDS) == {"train", "evaluate", "predict", "export",
+                               "visualize", "benchmark", "fetch"}
+
+
+def test_config_errors_are_one_line_with_exit_code_2(capsys, monkeypatch):
+  monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+  assert cli.main(["train", "--config", "softmax_mnist_quick",
+                   "train.stpes=3"]) == 2
+  err = capsys.readouterr().err
+  assert "Unknown config key 'train.stpes'" in err and "'steps'" in err
+  assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+  assert cli.main(["train", "--config", "no_such_config"]) == 2
+  assert "No config 'no_such_config'" in capsys.readouterr().err
+
+
+def test_debug_shows_the_traceback(monkeypatch):
+  monkeypatch.setenv(cli.DEBUG_ENV, "1")
+  with pytest.raises(ValueError, match="train.stpes"):
+    cli.main(["train", "--config", "softmax_mnist_quick", "train.stpes=3"])
+
+
+def test_the_train_tool_runs_the_same_command(tmp_path):
+  env = dict(os.environ, SNT_ZOO_OFFLINE="1",
+             SNT_ZOO_CACHE=str(tmp_path / "cache"), TF_CPP_MIN_LOG_LEVEL="3")
+  result = subprocess.run(
+      [sys.executable, str(_ROOT / "tools" / "train.py"), "--config",
+       "softmax_mnist_quick", f"run_dir={tmp_path / 'run'}",
+       "train.steps=10", "train.eval_every=10"],
+      capture_output=True, text=True, check=False, env=env)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert "Final test accuracy" in result.stdout
+  assert (tmp_path / "run" / "config.yaml").is_file()

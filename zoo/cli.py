@@ -1,0 +1,345 @@
+"""The `snt-zoo` command: train, evaluate, predict, export, visualize,
+benchmark and fetch.
+
+    snt-zoo train --config softmax_mnist_quick [train.steps=300 run_dir=/tmp/r]
+    snt-zoo evaluate RUN_DIR [--split test]
+    snt-zoo export RUN_DIR [--output DIR]
+    snt-zoo predict a.png b.jpg --model RUN_DIR/export
+    snt-zoo visualize all RUN_DIR
+    snt-zoo benchmark --model deep_mnist_cnn --compare keras
+    snt-zoo fetch mnist
+
+Each subcommand only parses its arguments and calls the library
+(`zoo.training.run`, `zoo.evaluation.evaluate`, ...); `tools/<name>.py` in a
+checkout runs the same subcommand. TensorFlow is imported only when a
+command runs, so `--help` is instant.
+
+Exit codes: 0 done; 1 failed (diverged training, unreadable inputs, an
+unexpected error); 2 bad input (config, arguments, data, run directory);
+130 / 143 stopped by SIGINT / SIGTERM after saving a checkpoint. Errors are
+one line; set SNT_ZOO_DEBUG=1 (or pass --debug) for the traceback.
+"""
+
+import argparse
+import os
+import sys
+from typing import Callable, Dict, List, Optional, Sequence
+
+DEBUG_ENV = "SNT_ZOO_DEBUG"
+EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
+
+
+# train ----------------------------------------------------------------------
+
+def _train_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("--config", required=True,
+                      help="A config name (see configs/) or a YAML path.")
+  parser.add_argument("overrides", nargs="*",
+                      help="Dotted overrides, e.g. train.steps=300 "
+                      "run_dir=/tmp/run.")
+
+
+def _train(args) -> int:
+  from zoo import training  # pylint: disable=g-import-not-at-top
+  config = training.load_config(args.config, args.overrides)
+  try:
+    training.run(config)
+  except training.TrainingStopped as stopped:
+    print(stopped, file=sys.stderr)
+    return EXIT_SIGNAL.get(stopped.signal_name, 1)
+  return 0
+
+
+# evaluate -------------------------------------------------------------------
+
+def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("model", help="Run directory, a checkpoint inside one, "
+                      "or an export.")
+  parser.add_argument("--split", help="Split to evaluate (default the run's "
+                      "data.eval_split).")
+  parser.add_argument("--data-dir", help="Read the data from here instead of "
+                      "the run's data.data_dir.")
+  parser.add_argument("--checkpoint", help="With a run directory: the "
+                      "checkpoint to evaluate.")
+  parser.add_argument("--max-examples", type=int,
+                      help="Evaluate only the first N examples of the split.")
+  parser.add_argument("--batch-size", type=int,
+                      help="Default the run's data.eval_batch_size.")
+  parser.add_argument("--num-bins", type=int, default=15,
+                      help="Bins of the expected calibration error.")
+  parser.add_argument("--output", help="JSON path (default "
+                      "RUN_DIR/evaluation-<split>[-<checkpoint>].json).")
+  parser.add_argument("--quiet", action="store_true",
+                      help="Do not print the table.")
+
+
+def _evaluate(args) -> int:
+  from zoo import evaluation  # pylint: disable=g-import-not-at-top
+  result = evaluation.evaluate(
+      args.model, split=args.split, data_dir=args.data_dir,
+      checkpoint=args.checkpoint, max_examples=args.max_examples,
+      batch_size=args.batch_size, num_bins=args.num_bins)
+  output = evaluation.write_result(result, args.output)
+  if not args.quiet:
+    print(evaluation.format_table(result))
+  print(f"Wrote {output}")
+  return 0
+
+
+# export ---------------------------------------------------------------------
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("run_dir", help="A training run directory.")
+  parser.add_argument("--output", help="Export directory (default "
+                      "RUN_DIR/export).")
+  parser.add_argument("--checkpoint", help="Checkpoint to export (default: "
+                      "the best, else the latest).")
+  parser.add_argument("--overwrite", action="store_true",
+                      help="Replace an existing non-empty output directory.")
+
+
+def _export(args) -> int:
+  from zoo import serving  # pylint: disable=g-import-not-at-top
+  output = serving.export_run(args.run_dir, args.output, args.checkpoint,
+                              args.overwrite)
+  print(serving.describe_export(output))
+  return 0
+
+
+# predict --------------------------------------------------------------------
+
+def _predict_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("images", nargs="+", help="Image files.")
+  parser.add_argument("--model", required=True,
+                      help="An export or a run directory.")
+  parser.add_argument("--checkpoint", help="With a run directory: the "
+                      "checkpoint to use.")
+  parser.add_argument("--top-k", type=int, default=3,
+                      help="Classes to show per image (default 3).")
+
+
+def _predict(args) -> int:
+  if args.top_k < 1:
+    raise _UsageError("--top-k must be at least 1.")
+  from zoo import predict  # pylint: disable=g-import-not-at-top
+  predictor = predict.load_predictor(args.model, args.checkpoint)
+  failed = 0
+  for result in predict.classify_files(args.images, predictor, args.top_k):
+    if result.error:
+      print(f"Error: {result.path}: {result.error}", file=sys.stderr)
+      failed += 1
+    else:
+      print("\n".join(predict.format_prediction(result)))
+  if failed:
+    print(f"{failed} of {len(args.images)} file(s) could not be read.",
+          file=sys.stderr)
+    return 1
+  return 0
+
+
+# benchmark ------------------------------------------------------------------
+
+def _benchmark_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("--model", help="deep_mnist_cnn, softmax_regression "
+                      "or xception (training throughput).")
+  parser.add_argument("--data", action="store_true",
+                      help="Time the input pipelines instead of a model.")
+  parser.add_argument("--batch-size", type=int, default=None,
+                      help="Default: 50 (MNIST models), 32 (Xception); with "
+                      "--data: 32.")
+  parser.add_argument("--image-size", type=int, default=None,
+                      help="Default: 28 (MNIST models), 149 (Xception).")
+  parser.add_argument("--num-classes", type=int, default=None,
+                      help="Default: 10 (MNIST models), 17 (Xception).")
+  parser.add_argument("--compare", choices=("keras", "none"), default="none")
+  parser.add_argument("--reps", type=int, default=5,
+                      help="Timed repetitions (median and spread over them).")
+  parser.add_argument("--steps", type=int, default=20,
+                      help="Steps per repetition.")
+  parser.add_argument("--warmup", type=int, default=3,
+                      help="Untimed steps before timing (after compiling).")
+  parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
+                      help="XLA for the zoo train step; auto: the zoo's "
+                      "default for the model (see docs/benchmark.md).")
+  parser.add_argument("--precision", default="float32",
+                      choices=("float32", "mixed_float16", "mixed_bfloat16"))
+  parser.add_argument("--no-inference", action="store_true",
+                      help="Time training only.")
+  parser.add_argument("--json", default=None, help="Write results here.")
+  parser.add_argument("--flowers-images", type=int, default=680,
+                      help="With --data: generated Flowers17 JPEGs.")
+  parser.add_argument("--sizes", type=int, nargs="+", default=[149, 299],
+                      help="With --data: Flowers17 image sizes.")
+
+
+def _benchmark(args) -> int:
+  if args.data:
+    os.environ.setdefault("SNT_ZOO_OFFLINE", "1")
+    from zoo.datasets import throughput  # pylint: disable=g-import-not-at-top
+    throughput.run(args.flowers_images, args.sizes, args.batch_size or 32)
+    return 0
+  if not args.model:
+    raise _UsageError("Pass --model NAME (or --data for the input "
+                      "pipelines).")
+  import json  # pylint: disable=g-import-not-at-top
+  import pathlib  # pylint: disable=g-import-not-at-top
+  from zoo import benchmark  # pylint: disable=g-import-not-at-top
+  if args.model not in benchmark.MODELS:
+    raise _UsageError(f"--model must be one of {', '.join(benchmark.MODELS)}.")
+  options = benchmark.Options(
+      model=args.model, batch_size=args.batch_size,
+      image_size=args.image_size, num_classes=args.num_classes,
+      compare=args.compare, reps=args.reps, steps=args.steps,
+      warmup=args.warmup, jit=args.jit, precision=args.precision,
+      no_inference=args.no_inference)
+  results = benchmark.run_benchmark(options)
+  print(benchmark.format_table(results))
+  if args.json:
+    pathlib.Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"Wrote {args.json}")
+  return 0
+
+
+# fetch ----------------------------------------------------------------------
+
+def _fetch_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("name", help="mnist, fashion_mnist or flowers17.")
+  parser.add_argument("--dir", default=None,
+                      help="Destination (default: the snt-zoo cache, "
+                      "$SNT_ZOO_CACHE/<name>).")
+  parser.add_argument("--base-url", default=None,
+                      help="Mirror to use instead of the official URLs "
+                      "(or $SNT_ZOO_DATA_URL).")
+  parser.add_argument("--retries", type=int, default=3,
+                      help="Attempts per file after a dropped connection.")
+  parser.add_argument("--timeout", type=float, default=5.0,
+                      help="Socket timeout in seconds.")
+  parser.add_argument("--force", action="store_true",
+                      help="Download again even if the data is complete.")
+
+
+def _fetch(args) -> int:
+  from zoo.datasets import download  # pylint: disable=g-import-not-at-top
+  if args.name not in download.REMOTE_DATASETS:
+    raise _UsageError(f"Unknown dataset {args.name!r}; fetch one of "
+                      f"{', '.join(sorted(download.REMOTE_DATASETS))}.")
+  directory = download.fetch(args.name, args.dir, base_url=args.base_url,
+                             retries=args.retries, timeout=args.timeout,
+                             force=args.force)
+  print(f"{args.name}: verified and installed in {directory}")
+  return 0
+
+
+# visualize ------------------------------------------------------------------
+
+def _visualize_arguments(parser: argparse.ArgumentParser) -> None:
+  from zoo.visualize import command  # pylint: disable=g-import-not-at-top
+  command.add_arguments(parser)
+
+
+def _visualize(args) -> int:
+  from zoo.visualize import command  # pylint: disable=g-import-not-at-top
+  return command.run(args)
+
+
+# The command ----------------------------------------------------------------
+
+_COMMANDS: Dict[str, tuple] = {
+    "train": (_train_arguments, _train, "Train (or resume) a config."),
+    "evaluate": (_evaluate_arguments, _evaluate,
+                 "Evaluate a run, a checkpoint or an export."),
+    "predict": (_predict_arguments, _predict, "Classify image files."),
+    "export": (_export_arguments, _export,
+               "Export a run as a self-contained SavedModel."),
+    "visualize": (_visualize_arguments, _visualize,
+                  "Pictures of a model and a run."),
+    "benchmark": (_benchmark_arguments, _benchmark,
+                  "Training throughput against Keras, or data throughput."),
+    "fetch": (_fetch_arguments, _fetch,
+              "Download and verify a dataset into the cache."),
+}
+COMMANDS = tuple(_COMMANDS)
+
+
+class _UsageError(ValueError):
+  """Arguments that parse but do not make sense together."""
+
+
+def build_parser(prog: str = "snt-zoo",
+                 command: Optional[str] = None) -> argparse.ArgumentParser:
+  """The parser of `snt-zoo`, or of one subcommand as its own program."""
+  if command is not None:
+    add_arguments, _, help_text = _COMMANDS[command]
+    parser = argparse.ArgumentParser(prog=prog, description=help_text)
+    add_arguments(parser)
+    _add_debug(parser)
+    return parser
+  parser = argparse.ArgumentParser(
+      prog=prog, description=__doc__.split("\n\n")[0].replace("\n", " "),
+      formatter_class=argparse.RawDescriptionHelpFormatter,
+      epilog=__doc__.split("\n\n", 1)[1])
+  subparsers = parser.add_subparsers(dest="command", required=True,
+                                     metavar="COMMAND")
+  for name, (add_arguments, _, help_text) in _COMMANDS.items():
+    sub = subparsers.add_parser(name, help=help_text, description=help_text)
+    add_arguments(sub)
+    _add_debug(sub)
+  return parser
+
+
+def _add_debug(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("--debug", action="store_true",
+                      help=f"Show tracebacks (or set {DEBUG_ENV}=1).")
+
+
+def _user_errors() -> tuple:
+  """Exceptions that mean bad input: one line, exit code 2."""
+  from zoo.datasets import errors  # pylint: disable=g-import-not-at-top
+  from zoo.training import config  # pylint: disable=g-import-not-at-top
+  from zoo.training import run_dir  # pylint: disable=g-import-not-at-top
+  errors_ = [_UsageError, config.ConfigError, errors.DatasetError,
+             run_dir.RunDirError, FileNotFoundError]
+  for module, name in (("zoo.evaluation", "EvaluationError"),
+                       ("zoo.serving", "ExportError")):
+    if module in sys.modules:
+      errors_.append(getattr(sys.modules[module], name))
+  return tuple(errors_)
+
+
+def run_command(command: str, argv: Sequence[str],
+                prog: Optional[str] = None) -> int:
+  """Parses `argv` for one subcommand and runs it; returns the exit code."""
+  args = build_parser(prog or f"snt-zoo {command}", command).parse_args(argv)
+  return _dispatch(command, args)
+
+
+def _dispatch(command: str, args) -> int:
+  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+  debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV) == "1"
+  run: Callable = _COMMANDS[command][1]
+  try:
+    return run(args)
+  except Exception as e:  # pylint: disable=broad-except
+    if debug:
+      raise
+    from zoo.datasets.errors import DownloadError  # pylint: disable=g-import-not-at-top
+    # A download that fails is the network's fault, not the input's.
+    user_error = (isinstance(e, _user_errors()) and
+                  not isinstance(e, DownloadError))
+    known = user_error or isinstance(e, (DownloadError, OSError))
+    kind = "Error" if known else f"Error ({type(e).__name__})"
+    message = str(e).strip().replace("\n", " ") or type(e).__name__
+    print(f"{kind}: {message}", file=sys.stderr)
+    if not known:
+      print(f"(set {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+    return 2 if user_error else 1
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+  """Entry point of the `snt-zoo` console command."""
+  args = build_parser().parse_args(argv)
+  return _dispatch(args.command, args)
+
+
+if __name__ == "__main__":
+  sys.exit(main())

@@ -1,0 +1,284 @@
+"""Evaluation: the prediction loop, metrics and the confusion matrix.
+
+    result = evaluation.evaluate("runs/deep_mnist-...")     # or an export
+    print(evaluation.format_table(result))
+
+`evaluate` takes a run directory (its best, else latest checkpoint), a
+checkpoint inside one or an export of `zoo.serving` (fed uint8 images through
+its serving signature), reads the run's data as training did and reports
+accuracy, top-5 accuracy (more than 5 classes), per-class accuracy, the
+confusion matrix (rows: true class, columns: predicted) and the expected
+calibration error (TensorFlow Probability).
+"""
+
+import os
+import pathlib
+import time
+from typing import Any, Dict, Iterable, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from zoo import serving
+from zoo.training.run_dir import RunDir
+
+
+class EvaluationError(ValueError):
+  """The model or data cannot be evaluated as asked."""
+
+
+def confusion_matrix(labels: Sequence[int], predictions: Sequence[int],
+                     num_classes: int) -> np.ndarray:
+  """Counts `[true, predicted]` pairs into a `[K, K]` int64 matrix."""
+  matrix = np.zeros([num_classes, num_classes], np.int64)
+  np.add.at(matrix, (np.asarray(labels, np.int64),
+                     np.asarray(predictions, np.int64)), 1)
+  return matrix
+
+
+def predict_dataset(model, dataset: Iterable,
+                    endpoint: Optional[str] = None,
+                    keep_images: bool = False) -> Dict[str, np.ndarray]:
+  """Runs a model over a batched dataset of (images, labels), in inference.
+
+  Args:
+    model: A zoo `ImageClassifier`.
+    dataset: Batches of (float images, int labels).
+    endpoint: Also return this endpoint, flattened, as `features`.
+    keep_images: Also return the input images.
+
+  Returns:
+    `{"logits" [N, K] float64, "labels" [N], "predictions" [N]}`, plus
+    `features` [N, D] and `images` when asked.
+  """
+
+  @tf.function
+  def forward(images):
+    logits, endpoints = model.with_endpoints(images, is_training=False)
+    return tf.cast(logits, tf.float32), (
+        endpoints[endpoint] if endpoint else tf.zeros([0]))
+
+  collected = {"logits": [], "labels": [], "features": [], "images": []}
+  for images, labels in dataset:
+    logits, features = forward(images)
+    collected["logits"].append(logits.numpy().astype(np.float64))
+    collected["labels"].append(np.asarray(labels))
+    if endpoint:
+      features = features.numpy()
+      collected["features"].append(features.reshape(features.shape[0], -1))
+    if keep_images:
+      collected["images"].append(np.asarray(images))
+  if not collected["logits"]:
+    raise EvaluationError("The dataset is empty: nothing to predict.")
+  result = {key: np.concatenate(values)
+            for key, values in collected.items() if values}
+  result["predictions"] = result["logits"].argmax(axis=-1)
+  return result
+
+
+def compute_metrics(logits: np.ndarray, labels: np.ndarray,
+                    class_names: Sequence[str], num_bins: int = 15
+                    ) -> Dict[str, Any]:
+  """Accuracy, top-5, per-class accuracy, confusion matrix, ECE and loss."""
+  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+  num_classes = len(class_names)
+  labels = np.asarray(labels).astype(np.int64)
+  count = int(len(labels))
+  if count == 0:
+    raise EvaluationError("No examples to evaluate.")
+  predictions = logits.argmax(axis=-1)
+  confusion = confusion_matrix(labels, predictions, num_classes)
+  log_probs = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+  loss = float(-log_probs[np.arange(count), labels].mean())
+  ece = tfp.stats.expected_calibration_error(
+      num_bins, logits=tf.constant(logits, tf.float32),
+      labels_true=tf.constant(labels, tf.int32))
+  per_class = {}
+  for index, name in enumerate(class_names):
+    support = int(confusion[index].sum())
+    per_class[str(name)] = {
+        "accuracy": (float(confusion[index, index] / support) if support
+                     else None),
+        "examples": support}
+  metrics = {
+      "examples": count,
+      "accuracy": float((predictions == labels).mean()),
+      "loss": loss,
+      "expected_calibration_error": float(ece),
+      "ece_bins": int(num_bins),
+      "per_class_accuracy": per_class,
+      "confusion_matrix": confusion.tolist(),
+      "class_names": [str(c) for c in class_names],
+  }
+  if num_classes > 5:
+    top5 = np.argsort(-logits, axis=-1, kind="stable")[:, :5]
+    metrics["top5_accuracy"] = float((top5 == labels[:, None]).any(-1).mean())
+  return metrics
+
+
+class _Evaluated:
+  """What is evaluated: a restored run model or a loaded export."""
+
+  def __init__(self, path: os.PathLike, checkpoint=None):
+    path = pathlib.Path(path)
+    self.path = path
+    if serving.is_export(path):
+      self.kind = "export"
+      self.export = serving.LoadedExport(path)
+      config = self.export.info.get("config")
+      if not config:
+        raise EvaluationError(
+            f"{path} has no run config in {serving.INFO_FILE}; only exports "
+            "of a training run can be evaluated.")
+      self.run = RunDir(path)
+      self.run.__dict__["config"] = config  # The export carries its config.
+      self.checkpoint = self.export.info.get("checkpoint")
+      self.image_size = tuple(self.export.image_size)
+      self.normalization = "unit"  # Turned back into uint8, below.
+      self.class_names = self.export.class_names()
+      self.default_output = (path.resolve().parent /
+                             f"evaluation-{{split}}-{path.resolve().name}.json")
+      return
+    self.run = RunDir.containing(path if path.is_dir() else path.parent)
+    is_run_dir = path.is_dir() and RunDir(path).is_run()
+    if not is_run_dir and checkpoint is None:
+      checkpoint = path
+    self.kind = "run_dir" if checkpoint is None else "checkpoint"
+    self.model, self.checkpoint = self.run.restore_model(checkpoint)
+    self.image_size = self.run.image_size
+    self.normalization = self.run.normalization
+    self.class_names = list(self.run.class_names)
+    suffix = "" if self.kind == "run_dir" else (
+        "-" + pathlib.Path(self.checkpoint).name)
+    self.default_output = self.run.path / f"evaluation-{{split}}{suffix}.json"
+    self._logits = tf.function(
+        lambda images: tf.cast(self.model(images, is_training=False),
+                               tf.float32))
+
+  def logits(self, images: tf.Tensor) -> np.ndarray:
+    """Logits (log-probabilities for an export) of a loaded batch."""
+    if self.kind == "export":
+      uint8 = tf.cast(tf.round(tf.clip_by_value(images * 255.0, 0.0, 255.0)),
+                      tf.uint8)
+      probabilities = self.export(uint8)["probabilities"].numpy()
+      return np.log(np.maximum(probabilities.astype(np.float64), 1e-30))
+    return self._logits(images).numpy().astype(np.float64)
+
+
+def evaluate(model_path: os.PathLike, split: Optional[str] = None,
+             data_dir: Optional[os.PathLike] = None,
+             checkpoint: Optional[os.PathLike] = None,
+             max_examples: Optional[int] = None,
+             batch_size: Optional[int] = None,
+             num_bins: int = 15) -> Dict[str, Any]:
+  """Evaluates a run directory, a checkpoint or an export.
+
+  Args:
+    model_path: Run directory, checkpoint prefix inside one, or an export.
+    split: Default the run's `data.eval_split`.
+    data_dir: Read the data from here instead of the run's `data.data_dir`.
+    checkpoint: With a run directory: the checkpoint to evaluate.
+    max_examples: Evaluate only the first N examples of the split.
+    batch_size: Default the run's `data.eval_batch_size`.
+    num_bins: Bins of the expected calibration error.
+
+  Returns:
+    The JSON-ready result (metrics plus what was evaluated on what), with
+    `default_output`: where `write_result` puts it by default.
+  """
+  source = _Evaluated(model_path, checkpoint)
+  run = source.run
+  data = run.config["data"]
+  split = split or data.get("eval_split", "test")
+  batch_size = batch_size or data.get("eval_batch_size") or 500
+  dataset = run.dataset(data_dir)
+  class_names = list(dataset.info.class_names)
+  if source.class_names != class_names:
+    raise EvaluationError(
+        f"The model's classes {source.class_names} differ from the data's "
+        f"{class_names}.")
+  batches = dataset.load(split, normalize=source.normalization,
+                         batch_size=batch_size)
+  if max_examples:
+    batches = batches.unbatch().take(max_examples).batch(batch_size)
+  start = time.perf_counter()
+  all_logits, all_labels = [], []
+  for images, labels in batches:
+    all_logits.append(source.logits(images))
+    all_labels.append(labels.numpy())
+  elapsed = time.perf_counter() - start
+  if not all_logits:
+    raise EvaluationError(f"Split {split!r} of {data['name']} is empty.")
+  metrics = compute_metrics(np.concatenate(all_logits),
+                            np.concatenate(all_labels), class_names, num_bins)
+  result = {
+      "model": str(model_path),
+      "kind": source.kind,
+      "checkpoint": source.checkpoint and str(source.checkpoint),
+      "model_name": run.config["model"]["name"],
+      "dataset": data["name"],
+      "split": split,
+      "data_source": dataset.info.source,
+      "image_size": list(source.image_size),
+      "examples_per_sec": metrics["examples"] / max(elapsed, 1e-9),
+      **metrics,
+  }
+  if max_examples:
+    result["max_examples"] = int(max_examples)
+  result["default_output"] = str(source.default_output).format(split=split)
+  return result
+
+
+def format_table(result: Dict[str, Any]) -> str:
+  """An evaluation result as a readable table."""
+  lines = [
+      f"{result['model_name']} ({result['kind']}: {result['model']})",
+      f"checkpoint: {result['checkpoint']}",
+      f"data: {result['dataset']}/{result['split']} from "
+      f"{result['data_source']}",
+      "",
+      f"{'examples':<28}{result['examples']:>10}",
+      f"{'accuracy':<28}{result['accuracy']:>10.4f}",
+  ]
+  if "top5_accuracy" in result:
+    lines.append(f"{'top-5 accuracy':<28}{result['top5_accuracy']:>10.4f}")
+  lines += [
+      f"{'loss (cross-entropy)':<28}{result['loss']:>10.4f}",
+      f"{'expected calibration error':<28}"
+      f"{result['expected_calibration_error']:>10.4f}",
+      "",
+  ]
+  names = result["class_names"]
+  width = max(8, max(len(n) for n in names) + 1)
+  matrix = result["confusion_matrix"]
+  show_matrix = len(names) <= 20
+  cell = max(5, len(str(max(max(row) for row in matrix))) + 1)
+  header = f"{'class':<{width}}{'accuracy':>9}{'n':>7}"
+  if show_matrix:
+    header += "  | predicted " + "".join(f"{i:>{cell}}"
+                                         for i in range(len(names)))
+  lines.append(header)
+  for index, name in enumerate(names):
+    entry = result["per_class_accuracy"][name]
+    accuracy = ("-" if entry["accuracy"] is None
+                else f"{entry['accuracy']:.4f}")
+    row = f"{name:<{width}}{accuracy:>9}{entry['examples']:>7}"
+    if show_matrix:
+      row += f"  | {index:>9} " + "".join(f"{v:>{cell}}"
+                                          for v in matrix[index])
+    lines.append(row)
+  if not show_matrix:
+    lines.append("(confusion matrix in the JSON only: more than 20 classes)")
+  return "\n".join(lines)
+
+
+def write_result(result: Dict[str, Any],
+                 output: Optional[os.PathLike] = None) -> pathlib.Path:
+  """Writes an evaluation result as JSON (default: its `default_output`)."""
+  import json  # pylint: disable=g-import-not-at-top
+  result = dict(result)
+  default = result.pop("default_output", None)
+  path = pathlib.Path(output or default)
+  path.parent.mkdir(parents=True, exist_ok=True)
+  path.write_text(json.dumps(result, indent=2) + "\n")
+  return path

@@ -1,0 +1,465 @@
+"""A training run as library code: `run(config) -> RunResult`.
+
+    from zoo import training
+    config = training.load_config("deep_mnist_quick", ["train.steps=300"])
+    result = training.run(config)
+    result.accuracy, result.run_dir.best_checkpoint
+
+`Run` holds everything around the train step (the step itself is
+`Trainer`'s): the `tf.distribute` strategy, seeding, the dataset (prepared
+once), the model and its class count, resume or fine-tuning initialisation,
+checkpoints (the last N, and the best by evaluation accuracy, tracked in the
+checkpoint itself), metrics.jsonl, TensorBoard summaries, signals and
+non-finite stops. Its pieces are methods, so a notebook can also build a
+`Run`, call `restore()`, `train(steps)` and `evaluate()` one at a time.
+"""
+
+import contextlib
+import dataclasses
+import math
+import signal
+import sys
+import threading
+import time
+from typing import Any, Dict, Optional
+
+import numpy as np
+import tensorflow as tf
+
+from zoo import datasets
+from zoo.training import distribute
+from zoo.training.progress import ProgressBar
+from zoo.training.run_dir import RunDir
+from zoo.training.run_dir import build_model
+from zoo.training.run_dir import dataset_options
+from zoo.training.run_dir import find_checkpoint
+from zoo.training.run_dir import image_size_of
+from zoo.training.trainer import Trainer
+
+
+class TrainingStopped(Exception):
+  """A run ended early: a signal (after saving) or a non-finite loss.
+
+  Attributes:
+    signal_name: "SIGINT" or "SIGTERM" when stopped by a signal, else None.
+    checkpoint: The last checkpoint that was saved, if any.
+  """
+
+  def __init__(self, message: str, signal_name: Optional[str] = None,
+               checkpoint: Optional[str] = None):
+    super().__init__(message)
+    self.signal_name = signal_name
+    self.checkpoint = checkpoint
+
+  @property
+  def interrupted(self) -> bool:
+    return self.signal_name is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+  """The final evaluation of a run and where its files are."""
+  run_dir: RunDir
+  step: int
+  split: str
+  accuracy: float
+  loss: float
+  examples: int
+  checkpoint: Optional[str]
+  data_source: str
+
+  def as_dict(self) -> Dict[str, Any]:
+    result = dataclasses.asdict(self)
+    result["run_dir"] = str(self.run_dir.path)
+    return result
+
+
+def seed_everything(seed: int) -> None:
+  """Seeds TensorFlow, NumPy and the global generator; deterministic ops."""
+  tf.random.set_seed(seed)
+  np.random.seed(seed)
+  tf.random.set_global_generator(tf.random.Generator.from_seed(seed))
+  tf.config.experimental.enable_op_determinism()
+
+
+def steps_of(config: Dict[str, Any], num_train_examples: int) -> int:
+  """`train.steps`, or `train.epochs` worth of batches when set."""
+  train = config["train"]
+  if train["epochs"]:
+    return int(math.ceil(train["epochs"] * num_train_examples /
+                         config["data"]["batch_size"]))
+  return int(train["steps"])
+
+
+def initialise_from(model, finetune: Dict[str, Any]) -> str:
+  """Loads starting weights for fine-tuning; returns what was loaded.
+
+  The model says which part is its head (`model.head_attribute`): the
+  backbone is always restored, the head only when the checkpoint's head fits
+  (same class count and layers); otherwise the fresh head is kept.
+
+  Args:
+    model: A built model (variables created).
+    finetune: The config's `finetune` section.
+  """
+  if finetune["keras_weights"]:
+    from zoo import keras_port  # pylint: disable=g-import-not-at-top
+    head = model.classifier_head
+    load_top = bool(head is not None and not head.hidden and
+                    model.num_classes == 1000)
+    keras_port.load_keras_xception_weights(model, finetune["keras_weights"],
+                                           load_top=load_top)
+    return f"Keras weights {finetune['keras_weights']}"
+  if not finetune["checkpoint"]:
+    return ""
+  path = find_checkpoint(finetune["checkpoint"])
+  tf.train.Checkpoint(model=model.backbone()).read(path).expect_partial()
+  head = model.classifier_head
+  if head is None:
+    return f"checkpoint {path} (backbone)"
+  fresh = [tf.identity(v) for v in head.variables]
+  head_only = tf.Module()
+  setattr(head_only, model.head_attribute, head)
+  try:
+    tf.train.Checkpoint(model=head_only).read(
+        path).assert_existing_objects_matched()
+    return f"checkpoint {path}"
+  except (AssertionError, ValueError, tf.errors.InvalidArgumentError):
+    for variable, value in zip(head.variables, fresh):
+      variable.assign(value)
+    return f"checkpoint {path} (backbone; new {model.num_classes}-class head)"
+
+
+class _StopFlag:
+  """Turns SIGINT/SIGTERM into a flag the loop checks after each step."""
+
+  def __init__(self):
+    self.signal_name: Optional[str] = None
+    self._previous = {}
+
+  def __enter__(self):
+    if threading.current_thread() is threading.main_thread():
+      for sig in (signal.SIGINT, signal.SIGTERM):
+        self._previous[sig] = signal.signal(sig, self._handle)
+    return self
+
+  def _handle(self, signum, _frame):
+    self.signal_name = signal.Signals(signum).name
+
+  def __exit__(self, *exc):
+    for sig, handler in self._previous.items():
+      signal.signal(sig, handler)
+
+
+class Run:
+  """One training run of a config: data, model, trainer and run directory."""
+
+  def __init__(self, config: Dict[str, Any], verbose: bool = True):
+    """Builds everything a run needs; nothing is trained or restored yet.
+
+    Args:
+      config: A validated config (`zoo.training.load_config`).
+      verbose: Print progress and notes to stdout.
+    """
+    self.config = config
+    self.verbose = verbose
+    data_cfg = config["data"]
+    # The strategy first: multi-worker collectives must be configured before
+    # anything (seeding included) initialises TensorFlow's runtime.
+    self.strategy = distribute.make_strategy(config["distribute"])
+    seed_everything(config["seed"])
+    self.run_dir = RunDir.for_config(config)
+    self.is_chief = distribute.is_chief(self.strategy)
+
+    # Sonnet creates variables on the first call, so a model object is
+    # cheap: this one only tells the default input size.
+    self.image_size = image_size_of(config, build_model(config))
+    self.data = datasets.prepare(
+        data_cfg["name"],
+        **dict(dataset_options(config), image_size=self.image_size))
+    self.class_names = tuple(self.data.info.class_names)
+    self.model = self._build_model(len(self.class_names))
+    self.normalization = self.model.input_normalization
+    self.steps = steps_of(
+        config, self.data.info.num_examples[data_cfg["train_split"]])
+
+    self.trainer = Trainer.from_config(self.model, config, self.steps,
+                                       self.strategy)
+    self.trainer.build(tf.zeros([1, *self.image_size, self.model.channels]))
+    self.best_accuracy = tf.Variable(-1.0, trainable=False,
+                                     name="best_accuracy")
+
+    train_ds = self.data.load(
+        data_cfg["train_split"], normalize=self.normalization,
+        augment=data_cfg["augment"], shuffle=True,
+        batch_size=data_cfg["batch_size"], drop_remainder=True, repeat=True)
+    train_ds = distribute.shard_for_worker(train_ds, self.strategy)
+    if self.strategy.num_replicas_in_sync > 1:
+      train_ds = self.strategy.experimental_distribute_dataset(train_ds)
+    self.eval_ds = self.data.load(data_cfg["eval_split"],
+                                  normalize=self.normalization,
+                                  batch_size=data_cfg["eval_batch_size"])
+    self._iterator = iter(train_ds)
+
+    objects = dict(self.trainer.checkpoint_objects(),
+                   best_accuracy=self.best_accuracy)
+    if self.strategy.num_replicas_in_sync == 1:
+      objects["data"] = self._iterator  # Resume at the same position.
+    self.checkpoint = tf.train.Checkpoint(**objects)
+    ckpt_dir = self.run_dir.checkpoint_dir
+    if not self.is_chief:
+      ckpt_dir = self.run_dir.path / (
+          f"worker-{distribute.task_id(self.strategy)}-tmp")
+    self.manager = tf.train.CheckpointManager(
+        self.checkpoint, str(ckpt_dir),
+        max_to_keep=config["train"]["keep_checkpoints"])
+    self.best_manager = tf.train.CheckpointManager(
+        self.checkpoint, str(self.run_dir.best_dir), max_to_keep=1)
+    self._writers: Dict[str, Any] = {}
+
+  def _build_model(self, num_classes: int):
+    config = self.config
+    configured = config["model"].get("num_classes")
+    if configured not in (None, num_classes):
+      raise datasets.DatasetError(
+          f"model.num_classes={configured} but {config['data']['name']} has "
+          f"{num_classes} classes. Remove model.num_classes or set it to "
+          f"{num_classes}.")
+    config["model"]["num_classes"] = num_classes
+    model_config = config
+    if config["distribute"]["sync_batch_norm"]:
+      model_config = dict(config, model=dict(config["model"],
+                                             cross_replica_batch_norm=True))
+    with self.strategy.scope():
+      model = build_model(model_config)
+    if config["finetune"]["batch_norm_inference"]:
+      model.freeze_batch_norm = True
+    return model
+
+  def say(self, *args, **kwargs) -> None:
+    """Prints when the run is verbose."""
+    if self.verbose:
+      print(*args, **kwargs)
+
+  @property
+  def step(self) -> int:
+    return int(self.trainer.step)
+
+  # Start ------------------------------------------------------------------
+
+  def restore(self) -> str:
+    """Resumes from the latest checkpoint, or initialises for fine-tuning.
+
+    Returns:
+      What the weights were loaded from ("" for a fresh start).
+    """
+    latest = self.manager.latest_checkpoint
+    if latest:
+      self.checkpoint.restore(latest).assert_existing_objects_matched()
+      note = f"Resuming from {latest} at step {self.step}."
+    else:
+      loaded = initialise_from(self.model, self.config["finetune"])
+      note = f"Initialised from {loaded}." if loaded else ""
+    if note:
+      self.say(note)
+    return note
+
+  def write_record(self) -> None:
+    """Writes config.yaml: the resolved config and what the run resolved."""
+    if not self.is_chief:
+      return
+    height, width = self.image_size
+    record = dict(self.config, data_source=self.data.info.source,
+                  steps_total=self.steps,
+                  class_names=list(self.class_names))
+    record["data"] = dict(record["data"],
+                          image_size=height if height == width
+                          else [height, width])
+    self.run_dir.write_config(record)
+
+  # Logging ----------------------------------------------------------------
+
+  def _writer(self, split: str):
+    kind = "train" if split == "train" else "eval"
+    if kind not in self._writers:
+      self._writers[kind] = tf.summary.create_file_writer(
+          str(self.run_dir.tensorboard_dir / kind))
+    return self._writers[kind]
+
+  def log(self, record: Dict[str, Any]) -> None:
+    """Appends a record to metrics.jsonl and writes its scalars."""
+    if not self.is_chief:
+      return
+    record = dict(record, data_source=self.data.info.source)
+    self.run_dir.append_metrics(record)
+    with self._writer(record["split"]).as_default(step=record["step"]):
+      for key in ("loss", "accuracy", "examples_per_sec", "learning_rate"):
+        if key in record:
+          tf.summary.scalar(key, record[key])
+
+  def _image_summary(self, images) -> None:
+    if not self.is_chief or self.strategy.num_replicas_in_sync > 1:
+      return
+    from zoo.visualize import images as image_lib  # pylint: disable=g-import-not-at-top
+    with self._writer("train").as_default(step=self.step):
+      tf.summary.image("augmented_inputs",
+                       image_lib.summary_grid(images, self.normalization))
+
+  # Evaluation and checkpoints ----------------------------------------------
+
+  def evaluate(self) -> Dict[str, Any]:
+    """Evaluates the whole evaluation split, logs and returns the record."""
+    start = time.perf_counter()
+    result = self.trainer.evaluate(self.eval_ds)
+    elapsed = time.perf_counter() - start
+    record = {"step": self.step, "split": self.config["data"]["eval_split"],
+              "loss": result["loss"], "accuracy": result["accuracy"],
+              "examples": result["examples"],
+              "examples_per_sec": result["examples"] / max(elapsed, 1e-9)}
+    self.log(record)
+    return record
+
+  def save(self, best: bool = False) -> Optional[str]:
+    """Saves a checkpoint of the current step if the weights are finite."""
+    if not self.trainer.weights_are_finite():
+      return None
+    manager = self.best_manager if best else self.manager
+    return manager.save(checkpoint_number=self.step)
+
+  def _note_evaluation(self, record: Dict[str, Any]) -> None:
+    if record["accuracy"] > float(self.best_accuracy):
+      self.best_accuracy.assign(record["accuracy"])
+      self.save(best=True)
+
+  # The loop ---------------------------------------------------------------
+
+  def train(self, steps: Optional[int] = None) -> None:
+    """Trains up to `steps` (default the config's), evaluating and saving.
+
+    Raises:
+      TrainingStopped: On SIGINT/SIGTERM (after saving a checkpoint) or a
+        non-finite loss (the last checkpoint with finite weights is kept).
+    """
+    steps = self.steps if steps is None else steps
+    train_cfg = self.config["train"]
+    batch_size = self.config["data"]["batch_size"]
+    progress = ProgressBar(steps, initial=self.step, batch_size=batch_size,
+                           stream=sys.stdout if self.verbose else _Null())
+    window = {"loss": 0.0, "accuracy": 0.0, "n": 0,
+              "start": time.perf_counter()}
+    with _StopFlag() as stop, contextlib.ExitStack() as cleanup:
+      cleanup.callback(self.flush)
+      cleanup.callback(progress.close)
+      step = self.step
+      while step < steps:
+        images, labels = next(self._iterator)
+        if step == 0:
+          self._image_summary(images)
+        out = self.trainer.train_step(images, labels)
+        loss = float(out["loss"])
+        step = self.step
+        if not np.isfinite(loss):
+          raise TrainingStopped(
+              f"Loss is {loss} at step {step}: training diverged. The last "
+              "checkpoint with finite weights is kept "
+              f"({self.manager.latest_checkpoint or 'none'}); lower "
+              "train.optimizer.learning_rate or set train.clip_grad_norm, "
+              "then run again with a new run_dir.",
+              checkpoint=self.manager.latest_checkpoint)
+        window["loss"] += loss
+        window["accuracy"] += float(out["accuracy"])
+        window["n"] += 1
+        progress.update(step, loss=loss)
+        if step % train_cfg["log_every"] == 0 or step == steps:
+          elapsed = time.perf_counter() - window["start"]
+          self.log({"step": step, "split": "train",
+                    "loss": window["loss"] / window["n"],
+                    "accuracy": window["accuracy"] / window["n"],
+                    "learning_rate": self.trainer.learning_rate(),
+                    "examples_per_sec": window["n"] * batch_size /
+                                        max(elapsed, 1e-9)})
+          window.update(loss=0.0, accuracy=0.0, n=0,
+                        start=time.perf_counter())
+        if step % train_cfg["eval_every"] == 0 and step < steps:
+          record = self.evaluate()
+          progress.note(f"step {step}: {record['split']} accuracy "
+                        f"{record['accuracy']:.4f}, loss {record['loss']:.4f}")
+          self._note_evaluation(record)
+        if step % train_cfg["checkpoint_every"] == 0:
+          self.save()
+        if stop.signal_name:
+          path = self.save()
+          raise TrainingStopped(
+              f"{stop.signal_name} received: saved {path} at step {step}. "
+              f"Run the same command (run_dir={self.run_dir.path}) to "
+              "resume.", signal_name=stop.signal_name, checkpoint=path)
+      latest = self.manager.latest_checkpoint
+      if not (latest and latest.endswith(f"ckpt-{step}")):
+        self.save()
+
+  def flush(self) -> None:
+    for writer in self._writers.values():
+      writer.flush()
+
+  def finish(self) -> RunResult:
+    """Final evaluation (and the embedding when configured)."""
+    record = self.evaluate()
+    self._note_evaluation(record)
+    self.flush()
+    if self.config["visualize"]["embeddings"] and self.is_chief:
+      from zoo import visualize  # pylint: disable=g-import-not-at-top
+      visualize.write_embeddings(
+          self.run_dir, model=self.model,
+          max_examples=self.config["visualize"]["embedding_examples"])
+    return RunResult(
+        run_dir=self.run_dir, step=self.step, split=record["split"],
+        accuracy=record["accuracy"], loss=record["loss"],
+        examples=record["examples"],
+        checkpoint=self.manager.latest_checkpoint,
+        data_source=self.data.info.source)
+
+
+class _Null:
+  """A stream that drops what is written (a quiet run's progress bar)."""
+
+  def write(self, _text):
+    pass
+
+  def flush(self):
+    pass
+
+  def isatty(self):
+    return False
+
+
+def run(config: Dict[str, Any], verbose: bool = True) -> RunResult:
+  """Runs (or resumes) training as `config` says and evaluates the result.
+
+  Args:
+    config: A validated config (`zoo.training.load_config`).
+    verbose: Print progress and notes.
+
+  Returns:
+    The final evaluation and the run directory.
+
+  Raises:
+    TrainingStopped: On a signal (after saving) or a non-finite loss.
+    zoo.datasets.DatasetError, zoo.training.ConfigError: On bad data or
+      config values.
+  """
+  training_run = Run(config, verbose=verbose)
+  training_run.restore()
+  training_run.write_record()
+  training_run.say(f"Run directory: {training_run.run_dir.path}")
+  training_run.say(
+      f"Data: {config['data']['name']} from {training_run.data.info.source}")
+  training_run.say(
+      f"Model: {config['model']['name']}, "
+      f"{training_run.model.num_parameters():,} trainable parameters")
+  training_run.train()
+  result = training_run.finish()
+  training_run.say(
+      f"Final {result.split} accuracy: {result.accuracy:.4f} (loss "
+      f"{result.loss:.4f}) on {result.examples} examples of "
+      f"{result.data_source}.")
+  return result
