@@ -54,16 +54,19 @@ def test_installed_command_trains_outside_a_checkout(wheel, tmp_path):
       [str(python), "-c", "import sysconfig; print(sysconfig.get_path("
        "'purelib'))"], capture_output=True, text=True, check=True
   ).stdout.strip()
-  # The dependencies already installed here, after the venv's own packages.
+  outside = tmp_path / "elsewhere"
+  outside.mkdir()
+  # From outside the checkout: pip would take its egg-info for an install.
+  subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
+                  "--no-index", str(wheel)], check=True, cwd=outside)
+  # Then the dependencies already installed here, after the venv's own
+  # packages (before the install, pip would take this checkout's copy for
+  # an installed snt-zoo).
   parents = [p for p in {sysconfig.get_path("purelib"),
                          sysconfig.get_path("platlib"),
                          *site.getsitepackages()} if os.path.isdir(p)]
   pathlib.Path(purelib, "_snt_zoo_test_deps.pth").write_text(
       "\n".join(parents) + "\n")
-  subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
-                  "--no-index", str(wheel)], check=True)
-  outside = tmp_path / "elsewhere"
-  outside.mkdir()
   env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
   env.update(SNT_ZOO_OFFLINE="1", SNT_ZOO_CACHE=str(tmp_path / "cache"),
              TF_CPP_MIN_LOG_LEVEL="3")

@@ -233,13 +233,82 @@ def _fetch(args) -> int:
 # visualize ------------------------------------------------------------------
 
 def _visualize_arguments(parser: argparse.ArgumentParser) -> None:
-  from zoo.visualize import command  # pylint: disable=g-import-not-at-top
-  command.add_arguments(parser)
+  commands = parser.add_subparsers(dest="picture", required=True,
+                                   metavar="PICTURE")
+
+  def for_run(name, help_text):
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.add_argument("run_dir", help="A training run directory.")
+    sub.add_argument("--out", help="Output directory (default "
+                     "RUN_DIR/visualize).")
+    return sub
+
+  sub = for_run("all", "Every picture of a run.")
+  sub.add_argument("--num-images", type=int, default=2)
+  sub.add_argument("--max-examples", type=int, default=None)
+  sub = for_run("activations", "Per-channel activations, untrained beside "
+                "trained.")
+  sub.add_argument("--num-images", type=int, default=2)
+  sub.add_argument("--max-channels", type=int, default=None)
+  for_run("filters", "First-layer filters.")
+  for_run("curves", "Learning curves from metrics.jsonl.")
+  for_run("confusion", "Confusion matrix on the evaluation split.")
+  sub = commands.add_parser(
+      "embeddings", help="TensorBoard projector embedding (written under "
+      "RUN_DIR/tensorboard).")
+  sub.add_argument("run_dir", help="A training run directory.")
+  sub.add_argument("--max-examples", type=int, default=None)
+  for name, help_text in (("layers", "Layer table of a registered model."),
+                          ("init-histograms",
+                           "Histograms of a fresh model's weights.")):
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.add_argument("--model", required=True, help="A registered model.")
+    sub.add_argument("--image-size", type=int, default=None)
+    sub.add_argument("--num-classes", type=int, default=None)
+    if name == "layers":
+      sub.add_argument("--out", default=None,
+                       help="Also write layers_<model>.txt here.")
+      sub.add_argument("--non-trainable", action="store_true",
+                       help="Also list BatchNorm moving statistics.")
+    else:
+      sub.add_argument("--out", default="visualize",
+                       help="Output directory.")
+      sub.add_argument("--max-variables", type=int, default=12)
 
 
 def _visualize(args) -> int:
-  from zoo.visualize import command  # pylint: disable=g-import-not-at-top
-  return command.run(args)
+  from zoo import visualize  # pylint: disable=g-import-not-at-top
+  picture = args.picture
+  model_kwargs = {}
+  if picture in ("layers", "init-histograms") and args.num_classes:
+    model_kwargs["num_classes"] = args.num_classes
+  if picture == "layers":
+    text, path = visualize.write_layers(args.model, args.image_size,
+                                        args.out, args.non_trainable,
+                                        **model_kwargs)
+    print(text)
+    paths = [path] if path else []
+  elif picture == "init-histograms":
+    paths = visualize.write_init_histograms(
+        args.model, args.out, args.image_size, args.max_variables,
+        **model_kwargs)
+  elif picture == "activations":
+    paths = visualize.write_activations(args.run_dir, args.num_images,
+                                        args.out, args.max_channels)
+  elif picture == "embeddings":
+    paths = visualize.write_embeddings(args.run_dir,
+                                       max_examples=args.max_examples)
+  elif picture == "all":
+    paths = visualize.write_all(args.run_dir, args.num_images,
+                                args.max_examples, args.out)
+  else:
+    write = {"filters": visualize.write_filters,
+             "curves": visualize.write_curves,
+             "confusion": visualize.write_confusion}[picture]
+    paths = write(args.run_dir, args.out)
+  for path in paths:
+    print(path)
+  return 0
 
 
 # The command ----------------------------------------------------------------

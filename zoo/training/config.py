@@ -22,6 +22,8 @@ Config = Dict[str, Any]
 
 DEFAULTS: Config = {
     "run_dir": None,          # Default: runs/<config>-<timestamp>.
+    # Resume even though model, data or optimizer settings changed.
+    "allow_config_change": False,
     "seed": 0,
     "model": {"name": "deep_mnist_cnn"},  # Plus the model's own arguments.
     "data": {
@@ -96,6 +98,35 @@ def default_config_dir() -> pathlib.Path:
     return pathlib.Path(os.environ["SNT_ZOO_CONFIG_DIR"])
   import zoo.configs  # pylint: disable=g-import-not-at-top
   return pathlib.Path(list(zoo.configs.__path__)[0])
+
+
+# What checkpoints depend on: resuming with other values is refused.
+RESUME_SENSITIVE = ("seed", "model", "data", "train.optimizer",
+                    "train.schedule", "train.weight_decay", "train.precision",
+                    "train.ema_decay", "finetune")
+
+
+def _flatten(config: Any, prefix: str = "") -> Dict[str, Any]:
+  if not isinstance(config, dict):
+    return {prefix.rstrip("."): config}
+  flat = {}
+  for key, value in config.items():
+    flat.update(_flatten(value, f"{prefix}{key}."))
+  return flat
+
+
+def differences(old: Config, new: Config,
+                prefixes: Iterable[str] = ("",)) -> list:
+  """`key: old -> new` for every leaf under `prefixes` that differs."""
+  old_flat, new_flat = _flatten(old), _flatten(new)
+  changed = []
+  for key in sorted(set(old_flat) | set(new_flat)):
+    if not any(key == p or key.startswith(p + ".") or not p
+               for p in prefixes):
+      continue
+    if old_flat.get(key) != new_flat.get(key):
+      changed.append(f"{key}: {old_flat.get(key)!r} -> {new_flat.get(key)!r}")
+  return changed
 
 
 class ConfigError(ValueError):
@@ -323,8 +354,15 @@ def _check_values(config: Config) -> None:
 
 
 def _check_model(config: Config) -> None:
-  """Builds the model object (cheap: no weights yet) to check its values."""
+  """Builds the model object (cheap: no weights yet) to check its values.
+
+  Creating a Sonnet module starts TensorFlow's runtime, which multi-worker
+  and TPU strategies must configure first; for those the model's own
+  constructor checks its values when the run builds it.
+  """
   model_config = config["model"]
+  if config["distribute"]["strategy"] in ("multi_worker", "tpu"):
+    return
   kwargs = {k: v for k, v in model_config.items()
             if k != "name" and v is not None}
   try:

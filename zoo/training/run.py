@@ -17,6 +17,7 @@ non-finite stops. Its pieces are methods, so a notebook can also build a
 import contextlib
 import dataclasses
 import math
+import pathlib
 import signal
 import sys
 import threading
@@ -27,9 +28,11 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import datasets
+from zoo.training import config as config_lib
 from zoo.training import distribute
 from zoo.training.progress import ProgressBar
 from zoo.training.run_dir import RunDir
+from zoo.training.run_dir import RunDirError
 from zoo.training.run_dir import build_model
 from zoo.training.run_dir import dataset_options
 from zoo.training.run_dir import find_checkpoint
@@ -157,19 +160,35 @@ class Run:
   def __init__(self, config: Dict[str, Any], verbose: bool = True):
     """Builds everything a run needs; nothing is trained or restored yet.
 
+    The chief locks the run directory until `close()`: a second run on it
+    is refused with a message naming the holder.
+
     Args:
       config: A validated config (`zoo.training.load_config`).
       verbose: Print progress and notes to stdout.
+
+    Raises:
+      RunDirBusy: If another process is training in the run directory.
     """
     self.config = config
     self.verbose = verbose
-    data_cfg = config["data"]
+    self._writers: Dict[str, Any] = {}
     # The strategy first: multi-worker collectives must be configured before
     # anything (seeding included) initialises TensorFlow's runtime.
     self.strategy = distribute.make_strategy(config["distribute"])
     seed_everything(config["seed"])
     self.run_dir = RunDir.for_config(config)
     self.is_chief = distribute.is_chief(self.strategy)
+    self._lock = self.run_dir.lock().acquire() if self.is_chief else None
+    try:
+      self._build()
+    except BaseException:
+      self.close()
+      raise
+
+  def _build(self) -> None:
+    config = self.config
+    data_cfg = config["data"]
 
     # Sonnet creates variables on the first call, so a model object is
     # cheap: this one only tells the default input size.
@@ -210,12 +229,15 @@ class Run:
     if not self.is_chief:
       ckpt_dir = self.run_dir.path / (
           f"worker-{distribute.task_id(self.strategy)}-tmp")
+    else:
+      for directory in (ckpt_dir, self.run_dir.best_dir):
+        for note in self.run_dir.tidy_checkpoints(directory):
+          self.say(f"Checkpoints: {note}.")
     self.manager = tf.train.CheckpointManager(
         self.checkpoint, str(ckpt_dir),
         max_to_keep=config["train"]["keep_checkpoints"])
     self.best_manager = tf.train.CheckpointManager(
         self.checkpoint, str(self.run_dir.best_dir), max_to_keep=1)
-    self._writers: Dict[str, Any] = {}
 
   def _build_model(self, num_classes: int):
     config = self.config
@@ -247,27 +269,79 @@ class Run:
 
   # Start ------------------------------------------------------------------
 
+  def close(self) -> None:
+    """Releases the run directory (the lock) and flushes summaries."""
+    self.flush()
+    if self._lock is not None:
+      self._lock.release()
+      self._lock = None
+
   def restore(self) -> str:
-    """Resumes from the latest checkpoint, or initialises for fine-tuning.
+    """Resumes from the newest checkpoint that restores, or initialises.
+
+    A damaged checkpoint (any of its files) is skipped for the next newest,
+    with a one-line note; the run never starts over while checkpoints
+    exist.
 
     Returns:
       What the weights were loaded from ("" for a fresh start).
+
+    Raises:
+      RunDirError: If checkpoints exist but none restores.
+      ConfigError: If the saved config differs in what the checkpoints
+        depend on (model, data, optimizer) and `allow_config_change` is not
+        set.
     """
-    latest = self.manager.latest_checkpoint
-    if latest:
-      self.checkpoint.restore(latest).assert_existing_objects_matched()
-      note = f"Resuming from {latest} at step {self.step}."
-    else:
+    directory = pathlib.Path(self.manager.directory)
+    candidates = self.run_dir.checkpoints_on_disk(directory)
+    if not candidates:
       loaded = initialise_from(self.model, self.config["finetune"])
       note = f"Initialised from {loaded}." if loaded else ""
-    if note:
+      if note:
+        self.say(note)
+      return note
+    self._check_config_unchanged()
+    problems = []
+    for prefix in candidates:
+      try:
+        self.checkpoint.restore(prefix).assert_existing_objects_matched()
+        if not self.trainer.weights_are_finite():
+          raise ValueError("it holds non-finite weights")
+      except (tf.errors.OpError, ValueError, AssertionError) as e:
+        reason = str(e).strip().splitlines()[0][:200] if str(e) else (
+            type(e).__name__)
+        problems.append(f"{pathlib.Path(prefix).name}: {reason}")
+        continue
+      for problem in problems:
+        self.say(f"Checkpoint {problem}; skipped.")
+      note = f"Resuming from {prefix} at step {self.step}."
+      if problems:
+        note = (f"Resuming from {prefix} at step {self.step}, the newest "
+                f"checkpoint that restores ({len(problems)} damaged one(s) "
+                "kept as they are).")
       self.say(note)
-    return note
+      return note
+    raise RunDirError(
+        f"None of the {len(candidates)} checkpoint(s) in {directory} restores "
+        f"({'; '.join(problems)}). Nothing was changed or removed; to start "
+        "over, pass another run_dir.")
 
-  def write_record(self) -> None:
-    """Writes config.yaml: the resolved config and what the run resolved."""
-    if not self.is_chief:
+  def _check_config_unchanged(self) -> None:
+    """Refuses to resume with a config the checkpoints were not made with."""
+    if not self.run_dir.is_run() or self.config.get("allow_config_change"):
       return
+    saved = self.run_dir.config
+    changed = config_lib.differences(saved, self.record(),
+                                     config_lib.RESUME_SENSITIVE)
+    if changed:
+      raise config_lib.ConfigError(
+          f"{self.run_dir.path} was trained with another config: "
+          f"{'; '.join(changed)}. Resume with the same config, pass another "
+          "run_dir, or pass allow_config_change=true to continue anyway "
+          "(the old config is kept in config-history/).")
+
+  def record(self) -> Dict[str, Any]:
+    """The resolved config and what the run resolved (config.yaml)."""
     height, width = self.image_size
     record = dict(self.config, data_source=self.data.info.source,
                   steps_total=self.steps,
@@ -275,7 +349,12 @@ class Run:
     record["data"] = dict(record["data"],
                           image_size=height if height == width
                           else [height, width])
-    self.run_dir.write_config(record)
+    return record
+
+  def write_record(self) -> None:
+    """Writes config.yaml (an earlier, different one goes to history)."""
+    if self.is_chief:
+      self.run_dir.write_config(self.record())
 
   # Logging ----------------------------------------------------------------
 
@@ -448,6 +527,13 @@ def run(config: Dict[str, Any], verbose: bool = True) -> RunResult:
       config values.
   """
   training_run = Run(config, verbose=verbose)
+  try:
+    return _run(training_run, config)
+  finally:
+    training_run.close()
+
+
+def _run(training_run: Run, config: Dict[str, Any]) -> RunResult:
   training_run.restore()
   training_run.write_record()
   training_run.say(f"Run directory: {training_run.run_dir.path}")

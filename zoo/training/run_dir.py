@@ -18,10 +18,14 @@ Layout (every path comes from here):
 """
 
 import datetime
+import fcntl
 import functools
 import json
 import os
 import pathlib
+import re
+import shutil
+import socket
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
@@ -35,12 +39,76 @@ BEST_DIR = "checkpoints/best"
 TENSORBOARD_DIR = "tensorboard"
 EXPORT_DIR = "export"
 VISUALIZE_DIR = "visualize"
+CONFIG_HISTORY_DIR = "config-history"
+LOCK_FILE = ".lock"
+_CHECKPOINT_INDEX = re.compile(r"^ckpt-(\d+)\.index$")
+_INTERRUPTED_SAVE = re.compile(r"^ckpt-\d+_temp$")
 #: Keys a run adds to its saved config (a record, not settings).
 RECORD_KEYS = ("_name", "data_source", "steps_total", "class_names")
 
 
 class RunDirError(FileNotFoundError):
   """A path is not a run directory or holds no usable checkpoint."""
+
+
+class RunDirBusy(RuntimeError):
+  """Another process is training in the run directory."""
+
+
+class RunLock:
+  """An exclusive lock on a run directory, held while a run uses it.
+
+  `fcntl.flock` on RUN_DIR/.lock: the kernel releases it when the holder
+  exits in any way (kill -9 included), so a lock file left behind is never
+  mistaken for a live run. The file names the holder for the message a
+  second run gets.
+  """
+
+  def __init__(self, run_dir: pathlib.Path):
+    self.path = pathlib.Path(run_dir) / LOCK_FILE
+    self._file = None
+    self.stale_holder: Optional[str] = None
+
+  def acquire(self) -> "RunLock":
+    """Takes the lock.
+
+    Raises:
+      RunDirBusy: Naming the process that holds it.
+    """
+    self.path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(self.path, "a+")  # pylint: disable=consider-using-with
+    try:
+      fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+      handle.seek(0)
+      holder = handle.read().strip() or "another process"
+      handle.close()
+      raise RunDirBusy(
+          f"{self.path.parent} is in use by {holder}. Wait for that run to "
+          "finish (or stop it), or pass another run_dir.") from None
+    handle.seek(0)
+    self.stale_holder = handle.read().strip() or None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()} on {socket.gethostname()} since "
+                 f"{datetime.datetime.now().isoformat(timespec='seconds')}\n")
+    handle.flush()
+    self._file = handle
+    return self
+
+  def release(self) -> None:
+    if self._file is not None:
+      self._file.seek(0)
+      self._file.truncate()
+      fcntl.flock(self._file, fcntl.LOCK_UN)
+      self._file.close()
+      self._file = None
+
+  def __enter__(self) -> "RunLock":
+    return self.acquire()
+
+  def __exit__(self, *exc) -> None:
+    self.release()
 
 
 def build_model(config: Dict[str, Any]):
@@ -169,10 +237,29 @@ class RunDir:
     return config
 
   def write_config(self, config: Dict[str, Any]) -> None:
-    """Writes the resolved config (with its run record) as YAML."""
+    """Writes the resolved config (with its run record) as YAML.
+
+    A different config.yaml already there is kept in config-history/ (the
+    record of what earlier steps ran with), never overwritten.
+    """
     self.path.mkdir(parents=True, exist_ok=True)
-    self.config_path.write_text(yaml.safe_dump(dict(config), sort_keys=False))
+    text = yaml.safe_dump(dict(config), sort_keys=False)
+    if self.config_path.is_file():
+      old = self.config_path.read_text()
+      if old == text:
+        return
+      history = self.path / CONFIG_HISTORY_DIR
+      history.mkdir(exist_ok=True)
+      number = len(list(history.glob("config-*.yaml"))) + 1
+      shutil.copy2(self.config_path, history / f"config-{number}.yaml")
+    temporary = self.config_path.with_suffix(".yaml.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, self.config_path)
     self.__dict__.pop("config", None)
+
+  def lock(self) -> RunLock:
+    """The run directory's lock (`with run.lock(): ...`)."""
+    return RunLock(self.path)
 
   @property
   def model_name(self) -> str:
@@ -255,6 +342,56 @@ class RunDir:
   def best_checkpoint(self) -> Optional[str]:
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     return tf.train.latest_checkpoint(str(self.best_dir))
+
+  def checkpoints_on_disk(self, directory: Optional[os.PathLike] = None
+                          ) -> List[str]:
+    """Checkpoint prefixes found in a directory, newest step first.
+
+    Read from the files themselves (`ckpt-N.index`), not from the
+    `checkpoint` state file, which may be damaged or missing.
+    """
+    directory = pathlib.Path(directory or self.checkpoint_dir)
+    if not directory.is_dir():
+      return []
+    found = []
+    for entry in directory.iterdir():
+      match = _CHECKPOINT_INDEX.match(entry.name)
+      if match:
+        found.append((int(match.group(1)), str(directory / entry.name[:-6])))
+    return [prefix for _, prefix in sorted(found, reverse=True)]
+
+  def tidy_checkpoints(self, directory: Optional[os.PathLike] = None
+                       ) -> List[str]:
+    """Prepares a checkpoint directory for a run; returns notes.
+
+    Removes the `ckpt-N_temp` directories of saves that were interrupted
+    (TensorFlow's own staging, never a finished checkpoint), and rewrites a
+    missing or unreadable `checkpoint` state file from the checkpoints on
+    disk, so a damaged state file never looks like an empty run.
+    """
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    directory = pathlib.Path(directory or self.checkpoint_dir)
+    notes = []
+    if not directory.is_dir():
+      return notes
+    for entry in directory.iterdir():
+      if entry.is_dir() and _INTERRUPTED_SAVE.match(entry.name):
+        shutil.rmtree(entry)
+        notes.append(f"removed {entry.name}/ (an interrupted save)")
+    on_disk = self.checkpoints_on_disk(directory)
+    if not on_disk:
+      return notes
+    try:
+      state = tf.train.get_checkpoint_state(str(directory))
+    except Exception:  # pylint: disable=broad-except
+      state = None  # Unparseable: rewritten below.
+    if state is None or not state.model_checkpoint_path:
+      tf.compat.v1.train.update_checkpoint_state(
+          str(directory), on_disk[0],
+          all_model_checkpoint_paths=list(reversed(on_disk)))
+      notes.append(f"rebuilt {directory.name}/checkpoint from the "
+                   f"{len(on_disk)} checkpoint(s) on disk")
+    return notes
 
   def find_checkpoint(self, checkpoint: Optional[os.PathLike] = None,
                       prefer_best: bool = True) -> str:

@@ -1,0 +1,23 @@
+"""A Keras-style layer table of a registered model."""
+
+import os
+import pathlib
+from typing import Optional, Tuple
+
+from zoo import layer_summary
+
+
+def write_layers(model_name: str, image_size: Optional[int] = None,
+                 out: Optional[os.PathLike] = None,
+                 show_non_trainable: bool = False, **model_kwargs
+                 ) -> Tuple[str, Optional[str]]:
+  """The layer table's text, and with `out` the layers_<model>.txt written."""
+  text = layer_summary.summarize(model_name, image_size, **model_kwargs
+                                 ).format(show_non_trainable=show_non_trainable)
+  path = None
+  if out:
+    directory = pathlib.Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"layers_{model_name}.txt"
+    path.write_text(text + "\n")
+  return text, path and str(path)
