@@ -295,11 +295,13 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
   directory = directory.expanduser().absolute()
   if is_complete(directory) and not force:
     return directory
-  if directory.exists() and any(directory.iterdir()) and not force:
+  if (directory.exists() and any(directory.iterdir()) and
+      not is_complete(directory)):
+    # Not ours (no completion marker): never replaced, --force or not.
     raise DownloadError(
-        f"{directory} exists, is not empty and was not written by "
-        "fetch_data.py. Point --dir at an empty or new directory, or delete "
-        "it.")
+        f"{directory} exists, is not empty and was not written by snt-zoo's "
+        "fetch (it has no completion marker); nothing was changed. Point "
+        "--dir at an empty or new directory.")
   urls = _base_urls(remote, base_url)
   directory.parent.mkdir(parents=True, exist_ok=True)
   staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-",
@@ -320,9 +322,17 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
         _extract_tar(local, staging)
         local.unlink()
     (staging / COMPLETE_MARKER).write_text(json.dumps(record, indent=1))
+    old = None
     if directory.exists():
-      shutil.rmtree(directory)
+      # Only a dataset fetch itself completed (checked above) or an empty
+      # directory gets here; it is removed only once the new one is in place.
+      old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-",
+                                  dir=directory.parent))
+      old.rmdir()
+      os.replace(directory, old)
     os.replace(staging, directory)
+    if old is not None:
+      shutil.rmtree(old, ignore_errors=True)
   finally:
     if staging.exists():
       shutil.rmtree(staging, ignore_errors=True)

@@ -395,7 +395,8 @@ def _dispatch(command: str, args) -> int:
     # A download that fails is the network's fault, not the input's.
     user_error = (isinstance(e, _user_errors()) and
                   not isinstance(e, DownloadError))
-    known = user_error or isinstance(e, (DownloadError, OSError))
+    from zoo.training.run_dir import RunDirBusy  # pylint: disable=g-import-not-at-top
+    known = user_error or isinstance(e, (DownloadError, OSError, RunDirBusy))
     kind = "Error" if known else f"Error ({type(e).__name__})"
     message = str(e).strip().replace("\n", " ") or type(e).__name__
     print(f"{kind}: {message}", file=sys.stderr)

@@ -307,7 +307,9 @@ class Run:
         self.checkpoint.restore(prefix).assert_existing_objects_matched()
         if not self.trainer.weights_are_finite():
           raise ValueError("it holds non-finite weights")
-      except (tf.errors.OpError, ValueError, AssertionError) as e:
+      except Exception as e:  # pylint: disable=broad-except
+        # Damaged files fail in many ways (DataLossError, IndexError from a
+        # short read, ValueError, a mismatch): any of them means "skip it".
         reason = str(e).strip().splitlines()[0][:200] if str(e) else (
             type(e).__name__)
         problems.append(f"{pathlib.Path(prefix).name}: {reason}")
