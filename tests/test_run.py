@@ -163,3 +163,23 @@ def test_xception_flowers_config_runs_on_a_flowers17_tree(tmp_path):
   assert saved["model"]["num_classes"] == 17
   assert saved["data_source"].startswith(
       f"directory {(tmp_path / 'flowers17').absolute()}")
+
+
+def test_training_writes_the_projector_under_tensorboard(tmp_path):
+  from google.protobuf import text_format  # pylint: disable=g-import-not-at-top
+  from tensorboard.plugins import projector  # pylint: disable=g-import-not-at-top
+  training.run(_config(tmp_path, "train.steps=10", "visualize.embeddings=true",
+                       "visualize.embedding_examples=100"), verbose=False)
+  directory = tmp_path / "tensorboard" / "projector"
+  parsed = text_format.Parse(
+      (directory / "projector_config.pbtxt").read_text(),
+      projector.ProjectorConfig())
+  embedding = parsed.embeddings[0]
+  rows = (directory / embedding.metadata_path).read_text().splitlines()
+  assert rows[0] == "label\tprediction" and len(rows) == 101
+  # The evaluation split is sorted by class; the sample still has them all.
+  assert {row.split("\t")[0] for row in rows[1:]} == {str(d)
+                                                       for d in range(10)}
+  reader = tf.train.load_checkpoint(str(directory))
+  assert reader.get_tensor(embedding.tensor_name).shape[0] == 100
+  assert list(directory.glob("events.out.tfevents.*"))

@@ -1,192 +1,134 @@
-"""zoo.visualize on a tiny Deep-MNIST run (bundled sample, offline)."""
+"""zoo.visualize.write_all and the visualize tool, on a fake MNIST run.
 
-import json
+`make_run` (used by every tests/test_visualize_*.py) writes a run directory
+without training: a deep_mnist_quick config, a checkpoint of a freshly built
+model and a few metrics lines, read through `RunDir` like a real run. The
+data is the bundled MNIST sample (offline).
+"""
+
 import pathlib
+import runpy
+import subprocess
+import sys
 
-import numpy as np
-from PIL import Image
 import pytest
 import tensorflow as tf
 
-from zoo import cli
-from zoo import training
 from zoo import visualize
+from zoo.training import config as config_lib
 from zoo.training.run_dir import RunDir
-from zoo.visualize import _common
-from zoo.visualize import activations as activations_lib
-from zoo.visualize import filters as filters_lib
-from zoo.visualize import images as image_lib
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+TOOL = ROOT / "tools" / "visualize.py"
 NUM_EVAL = 1500  # The bundled sample's test split.
+CLASS_NAMES = [str(digit) for digit in range(10)]
+METRICS = [
+    {"step": 10, "split": "train", "loss": 2.0, "accuracy": 0.3},
+    {"step": 20, "split": "train", "loss": 1.0, "accuracy": 0.6},
+    {"step": 20, "split": "test", "loss": 1.2, "accuracy": 0.55},
+    {"step": 30, "split": "train", "loss": 0.5, "accuracy": 0.8},
+    {"step": 30, "split": "test", "loss": 0.6, "accuracy": 0.75},
+]
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-  with pytest.MonkeyPatch.context() as patch:
-    root = tmp_path_factory.mktemp("viz")
-    patch.setenv("SNT_ZOO_OFFLINE", "1")
-    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
-    path = root / "run"
-    training.run(training.load_config("deep_mnist_quick", [
-        f"run_dir={path}", "train.steps=30", "train.log_every=10",
-        "train.eval_every=20", "train.checkpoint_every=30",
-        "visualize.embeddings=true", "visualize.embedding_examples=100"]),
-                 verbose=False)
-    yield path
+def offline(monkeypatch, tmp_path_factory) -> None:
+  """MNIST from the bundled sample, caches in the session's temp folder."""
+  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
+  monkeypatch.setenv("SNT_ZOO_CACHE",
+                     str(tmp_path_factory.getbasetemp() / "snt_zoo_cache"))
+
+
+def make_run(root: pathlib.Path, name: str = "visualize_run") -> RunDir:
+  """A deep_mnist_quick run directory in `root` (made once, then reused)."""
+  run = RunDir(root / name)
+  if run.latest_checkpoint:
+    return run
+  config = config_lib.load_config("deep_mnist_quick",
+                                  [f"run_dir={run.path}"])
+  config["class_names"] = CLASS_NAMES
+  run.write_config(config)
+  model = run.build_model()
+  tf.train.CheckpointManager(tf.train.Checkpoint(model=model),
+                             str(run.checkpoint_dir), max_to_keep=1
+                             ).save(checkpoint_number=30)
+  for record in METRICS:
+    run.append_metrics(record)
+  return run
 
 
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch, tmp_path_factory):
-  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
-  monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path_factory.getbasetemp()))
+  offline(monkeypatch, tmp_path_factory)
 
 
-def test_training_wrote_the_projector_under_tensorboard(run_dir):
-  from google.protobuf import text_format  # pylint: disable=g-import-not-at-top
-  from tensorboard.plugins import projector  # pylint: disable=g-import-not-at-top
-  directory = run_dir / "tensorboard" / "projector"
-  parsed = text_format.Parse(
-      (directory / "projector_config.pbtxt").read_text(),
-      projector.ProjectorConfig())
-  embedding = parsed.embeddings[0]
-  assert list(embedding.sprite.single_image_dim) == [64, 64]
-  rows = (directory / embedding.metadata_path).read_text().splitlines()
-  assert rows[0] == "label\tprediction" and len(rows) == 101
-  # Every class is in the sample (the split is sorted by class).
-  assert {row.split("\t")[0] for row in rows[1:]} == {str(d)
-                                                       for d in range(10)}
-  reader = tf.train.load_checkpoint(str(directory))
-  assert reader.get_tensor(embedding.tensor_name).shape == (100, 3136)
-  assert Image.open(directory / embedding.sprite.image_path).size == (640,
-                                                                      640)
-  assert list(directory.glob("events.out.tfevents.*"))  # A TensorBoard run.
+@pytest.fixture
+def run(tmp_path_factory):
+  return make_run(tmp_path_factory.getbasetemp())
 
 
-def test_stratified_indices_cover_every_class():
-  labels = np.repeat(np.arange(10), 150)  # Sorted by class.
-  chosen = _common.stratified_indices(labels, 25, seed=0)
-  counts = np.bincount(labels[chosen], minlength=10)
-  assert len(chosen) == 25 and counts.min() == 2 and counts.max() == 3
-  np.testing.assert_array_equal(chosen,
-                                _common.stratified_indices(labels, 25, 0))
-  assert len(_common.stratified_indices(labels[:3], 10)) == 3
+def test_make_run_is_a_run(run):
+  assert run.class_names == tuple(CLASS_NAMES)
+  assert run.image_size == (28, 28) and run.channels == 1
+  assert run.restore_model()[1].endswith("ckpt-30")
+  assert [r["step"] for r in run.read_metrics()] == [10, 20, 20, 30, 30]
 
 
-def test_activations(run_dir):
-  paths = visualize.write_activations(run_dir, num_images=1)
-  names = sorted(pathlib.Path(p).name for p in paths)
-  assert names == ["image0_conv_pool_0.png", "image0_conv_pool_1.png"]
-  picture = Image.open(run_dir / "visualize/activations/image0_conv_pool_0.png")
-  # Input + two 6x6 grids (32 channels) of 14x14 tiles enlarged to 28.
-  grid = 6 * (28 + 1) + 1
-  assert picture.height == grid + image_lib.LABEL_HEIGHT
-  assert picture.width > 2 * grid
+def test_write_all(run, tmp_path):
+  paths = visualize.write_all(run, num_images=1, max_examples=30,
+                              out=tmp_path)
+  assert all(pathlib.Path(p).is_file() for p in paths)
+  names = {pathlib.Path(p).relative_to(tmp_path).as_posix() for p in paths
+           if pathlib.Path(p).is_relative_to(tmp_path)}
+  assert names == {
+      "layers_deep_mnist_cnn.txt", "curves.png", "filters.png",
+      "activations/image0_conv_pool_0.png",
+      "activations/image0_conv_pool_1.png", "confusion.png", "confusion.csv",
+      "init_histograms_deep_mnist_cnn.png"}
+  projector_dir = run.tensorboard_dir / "projector"
+  assert str(projector_dir / "metadata.tsv") in paths
+  assert len((projector_dir / "metadata.tsv").read_text().splitlines()) == 31
 
 
-def test_trained_activations_vary(run_dir):
-  run = RunDir(run_dir)
-  model, _ = run.restore_model()
-  images, _ = _common.eval_sample(run, 2)
-  activations = activations_lib.spatial_activations(model, images)
-  assert list(activations) == ["conv_pool_0", "conv_pool_1"]
-  for value in activations.values():
-    assert value.std() > 0
-    assert (value.reshape(-1, value.shape[-1]).std(axis=0) > 0).sum() > 1
+def _tool(*argv: str) -> int:
+  """Runs tools/visualize.py in this process; returns its exit code."""
+  saved = sys.argv
+  sys.argv = [str(TOOL), *argv]
+  try:
+    runpy.run_path(str(TOOL), run_name="__main__")
+  except SystemExit as exit_:
+    return exit_.code
+  finally:
+    sys.argv = saved
+  return 0
 
 
-def test_tile_grid_and_normalisation():
-  tiles = np.stack([
-      image_lib.normalize_tile(np.full([3, 3], 7.0)),
-      image_lib.normalize_tile(np.arange(9.).reshape(3, 3) * 1e9),
-      image_lib.normalize_tile(np.zeros([3, 3]))])
-  assert (tiles[0] == 128).all() and tiles[1].min() == 0
-  assert tiles[1].max() == 255
-  grid = image_lib.tile_grid(tiles, pad=1, scale=2)
-  assert grid.shape == (2 * 7 + 1, 2 * 7 + 1)  # 2x2 grid of 6x6 tiles.
-  assert image_lib.grid_shape(32) == (6, 6)
-  assert image_lib.grid_shape(2048) == (45, 46)
+def test_tool_help_lists_every_picture_without_tensorflow():
+  code = ("import runpy, sys\n"
+          f"sys.argv = [{str(TOOL)!r}, '--help']\n"
+          "try:\n"
+          f"  runpy.run_path({str(TOOL)!r}, run_name='__main__')\n"
+          "except SystemExit as e:\n"
+          "  assert e.code == 0, e.code\n"
+          "assert 'tensorflow' not in sys.modules\n")
+  result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, check=False, cwd=ROOT)
+  assert result.returncode == 0, result.stderr[-2000:]
+  for picture in ("all", "activations", "filters", "curves", "confusion",
+                  "embeddings", "layers", "init-histograms"):
+    assert picture in result.stdout
 
 
-def test_summary_grid_eagerly_and_in_a_function():
-  batch = tf.reshape(tf.range(5 * 2 * 3 * 1, dtype=tf.float32) / 30.0,
-                     [5, 2, 3, 1]) * 2.0 - 1.0
-  grid = image_lib.summary_grid(batch, "symmetric")
-  assert grid.shape == (1, 2 * 2, 3 * 3, 1)  # 5 images: 2 rows of 3.
-  np.testing.assert_allclose(grid[0, :2, 3:6, 0],
-                             (batch[1, :, :, 0] + 1.0) / 2.0, atol=1e-6)
-  assert float(tf.reduce_max(grid[0, 2:, 6:, 0])) == 0.0  # Padding.
-  compiled = tf.function(lambda x: image_lib.summary_grid(x, "symmetric"))
-  np.testing.assert_allclose(compiled(batch), grid)
+def test_tool_writes_pictures(run, tmp_path, capsys):
+  assert _tool("filters", str(run.path), "--out", str(tmp_path)) == 0
+  assert capsys.readouterr().out.strip() == str(tmp_path / "filters.png")
+  assert (tmp_path / "filters.png").is_file()
+  assert _tool("init-histograms", "--model", "deep_mnist_cnn", "--out",
+               str(tmp_path)) == 0
+  assert (tmp_path / "init_histograms_deep_mnist_cnn.png").is_file()
 
 
-def test_filters(run_dir):
-  path, = visualize.write_filters(run_dir)
-  assert path.endswith("filters.png")
-  picture = Image.open(path)
-  # Two panels of 6x6 tiles of 5x5 filters enlarged 8 times, padding 2.
-  panel = 6 * (5 * 8 + 2) + 2
-  assert picture.height == panel + image_lib.LABEL_HEIGHT
-  assert picture.width >= 2 * panel + 16  # The caption may widen a panel.
-  grid = filters_lib.filter_grid(np.random.randn(5, 5, 1, 32), scale=8)
-  assert grid.shape == (panel, panel)
-  rgb = filters_lib.filter_grid(np.random.randn(3, 3, 3, 32), scale=1)
-  assert rgb.shape == (6 * 5 + 2, 6 * 5 + 2, 3)
-
-
-def test_curves(run_dir):
-  records = RunDir(run_dir).read_metrics()
-  assert {r["split"] for r in records} == {"train", "test"}
-  path, = visualize.write_curves(run_dir)
-  assert Image.open(path).size == (1100, 400)
-
-
-def test_confusion(run_dir):
-  path, csv = visualize.write_confusion(run_dir)
-  assert Image.open(path).size[0] >= 500
-  lines = pathlib.Path(csv).read_text().splitlines()
-  assert lines[0].split(",")[1:] == [str(i) for i in range(10)]
-  matrix = np.array([[int(x) for x in line.split(",")[1:]]
-                     for line in lines[1:]])
-  assert matrix.shape == (10, 10) and matrix.sum() == NUM_EVAL
-  metrics = [r for r in RunDir(run_dir).read_metrics()
-             if r["split"] == "test"]
-  assert np.trace(matrix) / NUM_EVAL == pytest.approx(
-      max(r["accuracy"] for r in metrics), abs=1e-3)
-
-
-def test_embeddings_command(run_dir, capsys):
-  assert cli.main(["visualize", "embeddings", str(run_dir),
-                   "--max-examples", "20"]) == 0
-  assert "projector_config.pbtxt" in capsys.readouterr().out
-  directory = run_dir / "tensorboard" / "projector"
-  rows = (directory / "metadata.tsv").read_text().splitlines()
-  assert len(rows) == 21
-  assert {row.split("\t")[0] for row in rows[1:]} == {str(d)
-                                                       for d in range(10)}
-  assert Image.open(directory / "sprite.png").size == (5 * 64, 5 * 64)
-
-
-def test_init_histograms(tmp_path):
-  path, = visualize.write_init_histograms("deep_mnist_cnn", tmp_path)
-  assert Image.open(path).size[0] > 1000
-
-
-def test_layers_command(capsys):
-  assert cli.main(["visualize", "layers", "--model",
-                   "tfjs_mnist_convnet"]) == 0
-  assert "Total trainable params: 33,194" in capsys.readouterr().out
-
-
-def test_metrics_missing(tmp_path, capsys):
-  assert cli.main(["visualize", "curves", str(tmp_path)]) == 2
-  err = capsys.readouterr().err
-  assert "metrics.jsonl" in err and "Traceback" not in err
-
-
-def test_metrics_resumed_steps(tmp_path):
-  lines = [{"step": s, "split": split, "loss": 1.0 / s, "accuracy": 0.5}
-           for s in (10, 20, 20) for split in ("train", "test")]
-  (tmp_path / "metrics.jsonl").write_text(
-      "".join(json.dumps(line) + "\n" for line in lines))
-  path, = visualize.write_curves(tmp_path)
-  assert pathlib.Path(path).is_file()
+def test_tool_missing_run_dir_is_a_one_line_error(tmp_path, capsys):
+  assert _tool("filters", str(tmp_path / "missing")) == 2
+  err = capsys.readouterr().err.strip()
+  assert err.startswith("Error: ") and "\n" not in err
+  assert "not a run directory" in err

@@ -9,9 +9,15 @@
     visualize.write_embeddings(run_dir)           # TensorBoard projector
     visualize.write_init_histograms("xception", "/tmp/out")
     text, _ = visualize.write_layers("deep_mnist_cnn")
+    grid = visualize.summary_grid(images, "symmetric")  # tf.summary.image
 
 Run-level functions take a `zoo.training.RunDir` or its path and write into
-RUN_DIR/visualize/ (or `out`); each returns the paths it wrote.
+RUN_DIR/visualize/ (or `out`); the embedding goes under RUN_DIR/tensorboard/.
+Each returns the paths it wrote and prints nothing. Those that need the
+trained model restore the run's best (else latest) checkpoint unless given
+`model`. The modules hold the building blocks: `images` (grids, captions),
+`sampling` (class-stratified samples), `activations`, `filters`, `curves`,
+`confusion`, `projector`, `histograms` and `layers`.
 """
 
 import os
@@ -19,6 +25,7 @@ from typing import List, Optional
 
 from zoo.visualize._common import as_run
 from zoo.visualize._common import out_dir
+from zoo.visualize._common import RunLike
 from zoo.visualize.activations import write_activations
 from zoo.visualize.confusion import write_confusion
 from zoo.visualize.curves import write_curves
@@ -29,23 +36,39 @@ from zoo.visualize.layers import write_layers
 from zoo.visualize.projector import write_embeddings
 
 
-def write_all(run, num_images: int = 2, max_examples: Optional[int] = None,
+def write_all(run: RunLike, num_images: int = 2,
+              max_examples: Optional[int] = None,
               out: Optional[os.PathLike] = None) -> List[str]:
-  """Every picture of a run, and its layer table."""
+  """Every picture of a run, its layer table and its projector embedding.
+
+  The trained model is restored once for the filters, activations and
+  embedding; the confusion matrix restores it again to name its checkpoint.
+
+  Args:
+    run: The run directory (a `RunDir` or its path).
+    num_images: Evaluation images of the activation pictures.
+    max_examples: Examples of the embedding (default the config's
+      `visualize.embedding_examples`).
+    out: Output directory (default RUN_DIR/visualize); the embedding always
+      goes to RUN_DIR/tensorboard/projector.
+
+  Returns:
+    The written paths.
+  """
   run = as_run(run)
   directory = out_dir(run, out)
-  config = run.config
-  name = config["model"]["name"]
-  model_kwargs = {k: v for k, v in config["model"].items()
-                  if k not in ("name", "image_size")}
+  name = run.model_name
+  model_kwargs = {key: value for key, value in run.config["model"].items()
+                  if key not in ("name", "image_size")}
   image_size = run.image_size[0]
   _, layers_path = write_layers(name, image_size, directory, **model_kwargs)
   paths = [layers_path]
-  paths += write_curves(run, out)
-  paths += write_filters(run, out)
-  paths += write_activations(run, num_images, out)
-  paths += write_confusion(run, out)
-  paths += write_embeddings(run, max_examples=max_examples)
+  paths += write_curves(run, directory)
+  model, _ = run.restore_model()
+  paths += write_filters(run, directory, model=model)
+  paths += write_activations(run, num_images, directory, model=model)
+  paths += write_confusion(run, directory)
+  paths += write_embeddings(run, model=model, max_examples=max_examples)
   paths += write_init_histograms(name, directory, image_size, **model_kwargs)
   return paths
 

@@ -4,18 +4,25 @@ import os
 import pathlib
 from typing import List, Optional, Sequence
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
-import numpy as np  # pylint: disable=g-import-not-at-top,wrong-import-position
+import numpy as np
 
-from zoo import evaluation  # pylint: disable=g-import-not-at-top,wrong-import-position
-from zoo.visualize import _common  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo import evaluation
+from zoo.visualize import _common
+from zoo.visualize._plotting import pyplot as plt
+
+BATCH_SIZE = 250
 
 
 def plot_confusion(matrix: np.ndarray, class_names: Sequence[str],
                    path: os.PathLike, title: str = "") -> None:
-  """Draws a `[true, predicted]` count matrix with its counts."""
+  """Draws a confusion matrix with its counts (up to 30 classes) as a PNG.
+
+  Args:
+    matrix: `[K, K]` counts, rows true class, columns predicted.
+    class_names: The K class names.
+    path: Where to save the picture.
+    title: Title above the matrix.
+  """
   size = max(5.0, 0.45 * len(class_names) + 2.5)
   figure, axis = plt.subplots(figsize=(size + 1, size))
   image = axis.imshow(matrix, cmap="Blues")
@@ -38,27 +45,47 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str],
   plt.close(figure)
 
 
-def write_confusion(run: _common.RunLike, out: Optional[os.PathLike] = None
-                    ) -> List[str]:
-  """Predictions of the trained model on the evaluation split, as a matrix
-  (confusion.png) and as counts (confusion.csv)."""
+def confusion_csv(matrix: np.ndarray, class_names: Sequence[str]) -> str:
+  """The matrix as CSV: a header of predicted classes, a row per true one."""
+  lines = [",".join(["true\\predicted", *class_names])]
+  lines += [",".join([class_names[i], *map(str, row)])
+            for i, row in enumerate(matrix)]
+  return "\n".join(lines) + "\n"
+
+
+def write_confusion(run: _common.RunLike, out: Optional[os.PathLike] = None,
+                    model=None, split: Optional[str] = None) -> List[str]:
+  """confusion.png and confusion.csv of a model's predictions on a split.
+
+  Predictions and counts come from `zoo.evaluation` (`predict_dataset`,
+  `confusion_matrix`).
+
+  Args:
+    run: The run directory (a `RunDir` or its path).
+    out: Output directory (default RUN_DIR/visualize).
+    model: The trained model; default the run's best (else latest)
+      checkpoint.
+    split: The split (default the run's `data.eval_split`).
+
+  Returns:
+    The written paths: the picture and the CSV.
+  """
   run = _common.as_run(run)
-  model, checkpoint = run.restore_model()
-  split = run.config["data"]["eval_split"]
+  model, checkpoint = _common.trained_model(run, model)
+  split = split or run.config["data"]["eval_split"]
   dataset = run.dataset().load(split, normalize=run.normalization,
-                               batch_size=250)
+                               batch_size=BATCH_SIZE)
   predicted = evaluation.predict_dataset(model, dataset)
   names = list(run.class_names)
   matrix = evaluation.confusion_matrix(predicted["labels"],
                                        predicted["predictions"], len(names))
   accuracy = float(np.trace(matrix)) / max(1, matrix.sum())
+  source = pathlib.Path(checkpoint).name if checkpoint else "given model"
   directory = _common.out_dir(run, out)
   path = directory / "confusion.png"
   plot_confusion(matrix, names, path,
                  f"{split} split, {matrix.sum()} examples, accuracy "
-                 f"{accuracy:.4f}\n{pathlib.Path(checkpoint).name}")
+                 f"{accuracy:.4f}\n{source}")
   csv = directory / "confusion.csv"
-  csv.write_text(",".join(["true\\predicted", *names]) + "\n" + "".join(
-      ",".join([names[i], *map(str, row)]) + "\n"
-      for i, row in enumerate(matrix)))
+  csv.write_text(confusion_csv(matrix, names))
   return [str(path), str(csv)]

@@ -3,17 +3,28 @@
 import os
 from typing import Dict, List, Optional
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
-
-from zoo.training.run_dir import RunDirError  # pylint: disable=g-import-not-at-top,wrong-import-position
-from zoo.visualize import _common  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo.training.run_dir import RunDirError
+from zoo.visualize import _common
+from zoo.visualize._plotting import pyplot as plt
 
 
 def write_curves(run: _common.RunLike, out: Optional[os.PathLike] = None
                  ) -> List[str]:
-  """Loss and accuracy per step, training and evaluation."""
+  """curves.png: loss and accuracy per step, training and evaluation.
+
+  A step logged twice (a resumed run) is drawn with its last record.
+
+  Args:
+    run: The run directory (a `RunDir` or its path), read through
+      `RunDir.read_metrics` (metrics.jsonl).
+    out: Output directory (default RUN_DIR/visualize).
+
+  Returns:
+    The written path, in a list.
+
+  Raises:
+    RunDirError: If metrics.jsonl is missing or empty.
+  """
   run = _common.as_run(run)
   records = run.read_metrics()
   if not records:

@@ -12,7 +12,8 @@ from zoo.visualize import images as image_lib
 
 
 def variables_by_name(model) -> Dict[str, tf.Variable]:
-  """Variables keyed by their name inside the model (as the layer table)."""
+  """A model's variables keyed by their name inside the model (as in the
+  layer table: without the model's scope and the `:0`)."""
   result = {}
   for variable in model.variables:
     name = variable.name[:-2] if variable.name.endswith(":0") else variable.name
@@ -23,7 +24,11 @@ def variables_by_name(model) -> Dict[str, tf.Variable]:
 
 
 def first_layer_kernel(model) -> tf.Variable:
-  """The first convolution kernel `[kh, kw, in, out]` in network order."""
+  """The first convolution kernel `[kh, kw, in, out]` in network order.
+
+  Raises:
+    ValueError: If the model has no rank-4 variable.
+  """
   summary = layer_summary.summarize_model(model)
   by_name = variables_by_name(model)
   for layer in summary.layers:
@@ -34,8 +39,16 @@ def first_layer_kernel(model) -> tf.Variable:
 
 
 def filter_grid(kernel: np.ndarray, scale: int = 8) -> np.ndarray:
-  """Each output filter as a tile: greyscale for 1 input channel, RGB for 3,
-  else the mean over input channels."""
+  """Each output filter of a kernel as a tile.
+
+  Args:
+    kernel: `[kh, kw, in, out]` weights.
+    scale: Enlarges each tile this many times.
+
+  Returns:
+    uint8 grid (see `images.tile_grid`): RGB tiles for 3 input channels,
+    else greyscale ones (the mean over the input channels).
+  """
   kernel = np.asarray(kernel)
   tiles = []
   for out_channel in range(kernel.shape[3]):
@@ -47,11 +60,21 @@ def filter_grid(kernel: np.ndarray, scale: int = 8) -> np.ndarray:
   return image_lib.tile_grid(np.stack(tiles), scale=scale, pad=2)
 
 
-def write_filters(run: _common.RunLike, out: Optional[os.PathLike] = None
-                  ) -> List[str]:
-  """First-layer filters of the untrained and the trained model."""
+def write_filters(run: _common.RunLike, out: Optional[os.PathLike] = None,
+                  model=None) -> List[str]:
+  """filters.png: first-layer filters of the untrained and the trained model.
+
+  Args:
+    run: The run directory (a `RunDir` or its path).
+    out: Output directory (default RUN_DIR/visualize).
+    model: The trained model; default the run's best (else latest)
+      checkpoint.
+
+  Returns:
+    The written path, in a list.
+  """
   run = _common.as_run(run)
-  trained, _ = run.restore_model()
+  trained, _ = _common.trained_model(run, model)
   untrained = run.build_model()
   kernel = first_layer_kernel(trained)
   scale = max(2, 40 // kernel.shape[0])

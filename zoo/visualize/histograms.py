@@ -5,18 +5,23 @@ import os
 import pathlib
 from typing import List, Optional
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top,wrong-import-position
-
-from zoo import _registry  # pylint: disable=g-import-not-at-top,wrong-import-position
-from zoo import layer_summary  # pylint: disable=g-import-not-at-top,wrong-import-position
-from zoo.visualize.filters import variables_by_name  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo import _registry
+from zoo import layer_summary
+from zoo.visualize._plotting import pyplot as plt
+from zoo.visualize.filters import variables_by_name
 
 
 def init_histograms(model, path: os.PathLike, image_size=None,
                     max_variables: int = 12, bins: int = 60) -> None:
-  """Histograms of a fresh model's weights (rank >= 2 variables)."""
+  """Draws histograms of a model's trainable weights (rank >= 2) as a PNG.
+
+  Args:
+    model: A zoo model (its variables are created here if needed).
+    path: Where to save the picture.
+    image_size: Input size used to build the model (default the model's).
+    max_variables: Draw at most the first this many weights, network order.
+    bins: Histogram bins.
+  """
   summary = layer_summary.summarize_model(model, image_size)
   by_name = variables_by_name(model)
   weights = []
@@ -53,7 +58,18 @@ def write_init_histograms(model_name: str, out: os.PathLike,
                           image_size: Optional[int] = None,
                           max_variables: int = 12, **model_kwargs
                           ) -> List[str]:
-  """init_histograms_<model>.png of a fresh registered model."""
+  """init_histograms_<model>.png of a freshly built registered model.
+
+  Args:
+    model_name: A registered model, e.g. "deep_mnist_cnn".
+    out: Output directory.
+    image_size: Input size, for models that take one.
+    max_variables: Draw at most the first this many weights.
+    **model_kwargs: More constructor arguments, e.g. `num_classes`.
+
+  Returns:
+    The written path, in a list.
+  """
   kwargs = dict(model_kwargs)
   if image_size and "image_size" in _registry.model_arguments(model_name):
     kwargs["image_size"] = image_size

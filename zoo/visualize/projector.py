@@ -7,7 +7,8 @@ The examples are a seeded sample with every class in it.
 
 import math
 import os
-from typing import List, Optional
+import pathlib
+from typing import List, Optional, Sequence
 
 import numpy as np
 from PIL import Image
@@ -17,18 +18,33 @@ from tensorboard.plugins import projector
 from zoo import evaluation
 from zoo.visualize import _common
 from zoo.visualize import images as image_lib
+from zoo.visualize import sampling
 
 SPRITE_THUMB = 64
 # TensorBoard's projector accepts sprites up to 8192 pixels a side.
 MAX_SPRITE_EXAMPLES = (8192 // SPRITE_THUMB) ** 2
+DEFAULT_EXAMPLES = 1000
 PROJECTOR_DIR = "projector"
+CHECKPOINT_NAME = "embedding"
+# The variable `embedding` of a `tf.train.Checkpoint(embedding=...)`.
 EMBEDDING_TENSOR = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
+METADATA_FILE = "metadata.tsv"
+SPRITE_FILE = "sprite.png"
+CONFIG_FILE = "projector_config.pbtxt"  # Written by visualize_embeddings.
 
 
 def sprite_image(images_uint8: np.ndarray, thumb: int = SPRITE_THUMB
                  ) -> Image.Image:
-  """A square sprite of `thumb`x`thumb` thumbnails, row-major, as TensorBoard
-  expects (the last row padded with white)."""
+  """The sprite TensorBoard's projector shows for each point.
+
+  Args:
+    images_uint8: `[N, H, W, C]` uint8 images (C 1 or 3).
+    thumb: Side of each thumbnail.
+
+  Returns:
+    A square RGB image of `ceil(sqrt(N))` thumbnails a side, row-major (the
+    last row padded with white).
+  """
   count = images_uint8.shape[0]
   side = max(1, int(math.ceil(math.sqrt(count))))
   sprite = Image.new("RGB", (side * thumb, side * thumb), (255, 255, 255))
@@ -40,72 +56,82 @@ def sprite_image(images_uint8: np.ndarray, thumb: int = SPRITE_THUMB
   return sprite
 
 
+def metadata_tsv(labels: Sequence[int], predictions: Sequence[int],
+                 class_names: Sequence[str]) -> str:
+  """The projector's metadata: a header, then `label<TAB>prediction` rows."""
+  rows = ["label\tprediction"]
+  rows += [f"{class_names[label]}\t{class_names[prediction]}"
+           for label, prediction in zip(labels, predictions)]
+  return "\n".join(rows) + "\n"
+
+
+def projector_config(thumb: int = SPRITE_THUMB) -> projector.ProjectorConfig:
+  """The ProjectorConfig of one embedding written by `write_embeddings`."""
+  config = projector.ProjectorConfig()
+  embedding = config.embeddings.add()
+  embedding.tensor_name = EMBEDDING_TENSOR
+  embedding.metadata_path = METADATA_FILE
+  embedding.sprite.image_path = SPRITE_FILE
+  embedding.sprite.single_image_dim.extend([thumb, thumb])
+  return config
+
+
 def write_embeddings(run: _common.RunLike, model=None,
                      max_examples: Optional[int] = None,
                      endpoint: str = "pre_logits", seed: int = 0,
                      out: Optional[os.PathLike] = None) -> List[str]:
-  """Writes the projector files of the evaluation split's `endpoint`.
+  """Writes a projector embedding of the evaluation split's `endpoint`.
 
   Args:
-    run: The run directory.
+    run: The run directory (a `RunDir` or its path).
     model: The trained model; default the run's best (else latest)
       checkpoint.
     max_examples: How many examples (default the config's
-      `visualize.embedding_examples`), at most 16,384 (the sprite limit),
-      spread over every class.
+      `visualize.embedding_examples`, else 1000), at most 16,384 (the sprite
+      limit): a seeded sample with every class in it, as evenly spread over
+      the classes as the split allows.
     endpoint: The endpoint used as features.
     seed: Seed of the sample.
     out: Write here instead of RUN_DIR/tensorboard/projector.
 
   Returns:
-    The written paths: projector_config.pbtxt, the embedding checkpoint,
-    metadata.tsv (label, prediction) and sprite.png.
+    The written paths: projector_config.pbtxt, the embedding checkpoint's
+    index, metadata.tsv (label, prediction) and sprite.png.
   """
   run = _common.as_run(run)
-  if model is None:
-    model, _ = run.restore_model()
+  model, _ = _common.trained_model(run, model)
   if max_examples is None:
     max_examples = (run.config.get("visualize") or {}).get(
-        "embedding_examples") or 1000
+        "embedding_examples") or DEFAULT_EXAMPLES
   max_examples = min(int(max_examples), MAX_SPRITE_EXAMPLES)
-  images, labels = _common.eval_sample(run, max_examples, seed)
+  images, labels = sampling.eval_sample(run, max_examples, seed)
   batches = tf.data.Dataset.from_tensor_slices((images, labels)).batch(250)
   predicted = evaluation.predict_dataset(model, batches, endpoint=endpoint)
-  names = run.class_names
-  directory = out and os.fspath(out) or os.fspath(
-      run.tensorboard_dir / PROJECTOR_DIR)
-  os.makedirs(directory, exist_ok=True)
-  for stale in os.listdir(directory):
-    if stale.startswith("embedding-"):
-      os.remove(os.path.join(directory, stale))
+  directory = pathlib.Path(out) if out else run.tensorboard_dir / PROJECTOR_DIR
+  directory.mkdir(parents=True, exist_ok=True)
+  for stale in directory.glob(f"{CHECKPOINT_NAME}-*"):
+    stale.unlink()
   checkpoint = tf.train.Checkpoint(embedding=tf.Variable(
       predicted["features"].astype(np.float32), trainable=False,
-      name="embedding"))
+      name=CHECKPOINT_NAME))
   # The manager also writes the `checkpoint` state file (relative paths)
   # through which the projector finds the checkpoint.
   prefix = tf.train.CheckpointManager(
-      checkpoint, directory, max_to_keep=1,
-      checkpoint_name="embedding").save()
-  metadata = os.path.join(directory, "metadata.tsv")
-  with open(metadata, "w") as f:
-    f.write("label\tprediction\n")
-    for label, prediction in zip(predicted["labels"],
-                                 predicted["predictions"]):
-      f.write(f"{names[label]}\t{names[prediction]}\n")
-  sprite = os.path.join(directory, "sprite.png")
+      checkpoint, str(directory), max_to_keep=1,
+      checkpoint_name=CHECKPOINT_NAME).save()
+  metadata = directory / METADATA_FILE
+  metadata.write_text(metadata_tsv(predicted["labels"],
+                                   predicted["predictions"], run.class_names))
+  sprite = directory / SPRITE_FILE
   sprite_image(image_lib.image_to_uint8(images, run.normalization)).save(
       sprite)
-  config = projector.ProjectorConfig()
-  embedding = config.embeddings.add()
-  embedding.tensor_name = EMBEDDING_TENSOR
-  embedding.metadata_path = "metadata.tsv"
-  embedding.sprite.image_path = "sprite.png"
-  embedding.sprite.single_image_dim.extend([SPRITE_THUMB, SPRITE_THUMB])
-  projector.visualize_embeddings(directory, config)
+  projector.visualize_embeddings(str(directory), projector_config())
   # An event file makes the folder a run that TensorBoard lists.
-  with tf.summary.create_file_writer(directory).as_default():
-    tf.summary.text("embedding", f"{len(labels)} examples of the "
+  writer = tf.summary.create_file_writer(str(directory))
+  with writer.as_default():
+    tf.summary.text(CHECKPOINT_NAME, f"{len(labels)} examples of the "
                     f"{run.config['data']['eval_split']} split, {endpoint}",
                     step=0)
-  return [os.path.join(directory, "projector_config.pbtxt"),
-          prefix + ".index", metadata, sprite]
+  writer.close()
+  return [str(directory / CONFIG_FILE), prefix + ".index", str(metadata),
+          str(sprite)]
