@@ -125,7 +125,12 @@ def _check_pair(images: np.ndarray, labels: np.ndarray, images_path: str,
     raise DatasetError(
         f"{images_path} holds {images.shape[0]} images but {labels_path} "
         f"holds {labels.shape[0]} labels; the files do not belong together.")
-  if labels.size and int(labels.max()) >= num_classes:
+  if not images.shape[0]:
+    raise DatasetError(
+        f"{images_path} holds no images (its header says 0); fetch the data "
+        "again (`snt-zoo fetch mnist --force`) or point data.data_dir at "
+        "complete files.")
+  if int(labels.max()) >= num_classes:
     raise DatasetError(f"{labels_path}: label {int(labels.max())} is out of "
                        f"range for {num_classes} classes.")
 
