@@ -79,7 +79,10 @@ def test_resumed_run_ends_with_the_same_weights(tmp_path):
   assert straight.accuracy == resumed.accuracy
 
 
-def test_sigterm_saves_a_checkpoint_then_resume_finishes(tmp_path):
+@pytest.mark.parametrize("signal_number, code", [(signal.SIGTERM, 143),
+                                                  (signal.SIGINT, 130)])
+def test_a_signal_saves_a_checkpoint_then_resume_finishes(
+    tmp_path, signal_number, code):
   env = dict(os.environ, PYTHONPATH=str(_ROOT))
   command = [sys.executable, str(_ROOT / "tools" / "train.py"), "--config",
              "softmax_mnist_quick", f"run_dir={tmp_path}",
@@ -93,10 +96,11 @@ def test_sigterm_saves_a_checkpoint_then_resume_finishes(tmp_path):
     assert process.poll() is None, process.communicate()
     assert time.monotonic() < deadline, "training never started"
     time.sleep(0.2)
-  process.send_signal(signal.SIGTERM)
+  process.send_signal(signal_number)
   _, stderr = process.communicate(timeout=60)
-  assert process.returncode == 143, stderr  # 128 + SIGTERM, after saving.
-  assert "SIGTERM received: saved" in stderr
+  # 128 + the signal, after saving: `train && export` stops here.
+  assert process.returncode == code, stderr
+  assert f"{signal.Signals(signal_number).name} received: saved" in stderr
   latest = tf.train.latest_checkpoint(str(tmp_path / "checkpoints"))
   stopped_at = int(latest.rsplit("-", 1)[1])
   assert stopped_at >= 10
