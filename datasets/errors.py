@@ -10,3 +10,7 @@ class DatasetError(RuntimeError):
 
 class DownloadError(DatasetError):
   """A download failed: no connection, a dropped connection or a bad checksum."""
+
+
+class SplitError(DatasetError, ValueError):
+  """A split name the dataset does not have (names the ones it has)."""

@@ -213,3 +213,45 @@ def test_every_predict_input_is_classified_or_named(
 
 def pathlib_name(path):
   return os.path.basename(os.fspath(path).rstrip(os.sep))
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+  with pytest.MonkeyPatch.context() as patch:
+    root = tmp_path_factory.mktemp("trained")
+    patch.setenv("SNT_ZOO_OFFLINE", "1")
+    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
+    assert cli.main(["train", *_QUICK, f"run_dir={root / 'run'}",
+                     "train.precision=float32"]) == 0
+  return root / "run"
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("missing_path", "does not exist"),
+    ("not_a_run", "not a run directory"),
+    ("unknown_split", "Unknown split"),
+    ("damaged_checkpoints", "cannot be read"),
+])
+def test_bad_evaluate_inputs_are_named(tmp_path, capsys, trained_run, case,
+                                       expected):
+  argv = ["evaluate", str(trained_run)]
+  if case == "missing_path":
+    argv[1] = str(tmp_path / "nope")
+  elif case == "not_a_run":
+    argv[1] = str(tmp_path)
+  elif case == "unknown_split":
+    argv += ["--split", "nosuch"]
+  else:
+    run = tmp_path / "run"
+    import shutil  # pylint: disable=g-import-not-at-top
+    shutil.copytree(trained_run, run)
+    for data in run.glob("checkpoints/**/*.data-*"):
+      data.write_bytes(b"garbage")
+    argv[1] = str(run)
+  code = cli.main(argv)
+  err = _one_line_error(capsys)
+  assert code == 2 and expected in err, (code, err)
+  if case == "damaged_checkpoints":
+    # The original run is untouched, the copy's files are left as they are.
+    assert all(p.read_bytes() == b"garbage"
+               for p in (tmp_path / "run").glob("checkpoints/**/*.data-*"))
