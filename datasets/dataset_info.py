@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import splits as splits_lib
+from .errors import SplitError
 
 SPLITS = ("train", "validation", "test")
 
@@ -92,12 +93,12 @@ def carve_validation(indices: Dict[str, np.ndarray], labels: np.ndarray,
 
 
 def check_split(name: str, split: str, available: Sequence[str]) -> None:
-  """Raises a ValueError naming the valid splits when `split` is unknown."""
+  """Raises a SplitError naming the valid splits when `split` is unknown."""
   if split in available:
     return
   if split not in SPLITS:
-    raise ValueError(f"Unknown split {split!r}; choose one of {list(SPLITS)}.")
+    raise SplitError(f"Unknown split {split!r}; choose one of {list(SPLITS)}.")
   hint = (" Pass validation_fraction > 0 to carve one out of 'train'."
           if split == "validation" else "")
-  raise ValueError(f"{name} has no {split!r} split with these options "
+  raise SplitError(f"{name} has no {split!r} split with these options "
                    f"(available: {list(available)}).{hint}")
