@@ -1,4 +1,6 @@
-"""Input pipelines of snt-zoo: MNIST-format data, Flowers17 and synthetic.
+"""Input pipelines of snt-zoo: MNIST-format data, Flowers17, folders of class
+folders (`image_folder`), the TensorFlow Datasets catalog (`tfds:<name>`)
+and synthetic.
 
     from zoo import datasets        # installed, or from a checkout
     mnist = datasets.prepare("mnist", validation_fraction=0.1)
@@ -19,6 +21,7 @@ _LAZY = {
     "COMMON_OPTIONS": "._registry",
     "Dataset": "._registry",
     "info": "._registry",
+    "is_dataset_name": "._registry",
     "list_datasets": "._registry",
     "load": "._registry",
     "prepare": "._registry",
@@ -31,7 +34,8 @@ _LAZY = {
     "DownloadError": ".errors",
 }
 _SUBMODULES = ("augment", "download", "errors", "options", "flowers17",
-               "mnist", "synthetic", "idx", "splits")
+               "image_files", "image_folder", "mnist", "synthetic",
+               "tfds_catalog", "idx", "splits")
 
 __all__ = sorted(_LAZY) + ["augment", "options"]
 

@@ -1,5 +1,5 @@
-"""The shared tail of every pipeline: shuffle, repeat, batch, augment,
-normalise and prefetch."""
+"""The shared tail of every pipeline: shuffle, repeat, batch, resize, convert
+channels, augment, normalise and prefetch."""
 
 from typing import Optional, Tuple
 
@@ -46,6 +46,33 @@ def denormalize(images: tf.Tensor, mode: str) -> tf.Tensor:
                    f"{list(NORMALIZATIONS)}.")
 
 
+def convert_channels(images: tf.Tensor, channels: int) -> tf.Tensor:
+  """Converts images to the channel count a model takes.
+
+  Grey to RGB repeats the one channel; RGB to grey is
+  `tf.image.rgb_to_grayscale` (ITU-R 601 luma weights).
+
+  Args:
+    images: float images [..., H, W, C] with a static C of 1 or 3.
+    channels: 1 or 3.
+
+  Returns:
+    The images with `channels` channels (the same tensor when they match).
+
+  Raises:
+    ValueError: a channel count other than 1 or 3, or an unknown one.
+  """
+  have = images.shape[-1]
+  if have == channels:
+    return images
+  if have == 1 and channels == 3:
+    return tf.concat([images] * 3, axis=-1)
+  if have == 3 and channels == 1:
+    return tf.image.rgb_to_grayscale(images)
+  raise ValueError(f"Cannot convert images with {have} channels to "
+                   f"{channels}; 1 (grey) and 3 (RGB) are supported.")
+
+
 def finish(
     dataset: tf.data.Dataset,
     *,
@@ -59,15 +86,18 @@ def finish(
     seed: int,
     prefetch: bool,
     resize_to: Optional[Tuple[int, int]] = None,
+    channels: Optional[int] = None,
 ) -> tf.data.Dataset:
   """Turns a dataset of (uint8 image, int32 label) into model input.
 
   Order: shuffle (whole split, reshuffled each epoch from `seed`), repeat,
-  batch, then one map that casts, resizes (if asked), augments and
-  normalises, then prefetch. Mapping after batching keeps the per-element
-  overhead low. Augmentation seeds come from a seeded `Dataset.random`
-  stream zipped in, so two pipelines built with the same seed give the same
-  batches, and every epoch gets fresh draws.
+  batch, then one map that casts, resizes (if asked), converts channels (if
+  asked), augments and normalises, then prefetch. This map is the one place
+  where images are adapted to the model: grey data for an RGB model, RGB
+  data for a grey one, any size for a fixed-size model. Mapping after
+  batching keeps the per-element overhead low. Augmentation seeds come from
+  a seeded `Dataset.random` stream zipped in, so two pipelines built with
+  the same seed give the same batches, and every epoch gets fresh draws.
 
   Args:
     dataset: elements (uint8 image [H, W, C], int32 label []), cached.
@@ -81,6 +111,7 @@ def finish(
     seed: seed of shuffle and augmentation.
     prefetch: add `prefetch(AUTOTUNE)`.
     resize_to: optional (height, width) to resize to in the final map.
+    channels: optional channel count (1 or 3) to convert to in that map.
 
   Returns:
     The dataset of (float32 image, int32 label).
@@ -97,6 +128,8 @@ def finish(
     image = tf.cast(image, tf.float32)
     if resize_to is not None:
       image = tf.clip_by_value(tf.image.resize(image, resize_to), 0.0, 255.0)
+    if channels is not None:
+      image = convert_channels(image, channels)
     if augment_seed is not None:
       image = augment_lib.augment_images(image, augment, augment_seed)
     return normalize(image, normalize_mode), label

@@ -1,5 +1,6 @@
 """The public entry points: `prepare`, `load`, `info` and `list_datasets`."""
 
+import dataclasses
 from typing import Any, Callable, Dict, List
 
 import tensorflow as tf
@@ -8,9 +9,11 @@ from . import _pipeline
 from . import augment as augment_lib
 from . import dataset_info
 from . import flowers17
+from . import image_folder
 from . import mnist
 from . import options as options_lib
 from . import synthetic
+from . import tfds_catalog
 
 # Options every dataset accepts, with their defaults.
 COMMON_OPTIONS: Dict[str, Any] = dict(options_lib.PREPARE_OPTIONS,
@@ -21,6 +24,7 @@ _DATASETS: Dict[str, _Prepare] = {
     "mnist": mnist.prepare,
     "fashion_mnist": mnist.prepare,
     "flowers17": flowers17.prepare,
+    "image_folder": image_folder.prepare,
     "synthetic": synthetic.prepare,
 }
 _EXTRA_OPTIONS: Dict[str, Dict[str, Any]] = {
@@ -29,8 +33,21 @@ _EXTRA_OPTIONS: Dict[str, Dict[str, Any]] = {
 
 
 def list_datasets() -> List[str]:
-  """Names accepted by `load` and `info`."""
+  """Names accepted by `load` and `info`, besides `tfds:<name>`."""
   return sorted(_DATASETS)
+
+
+def is_dataset_name(name: str) -> bool:
+  """Whether `name` is a registered name or `tfds:<catalog name>`."""
+  return name in _DATASETS or (
+      name.startswith(options_lib.TFDS_PREFIX) and
+      len(name) > len(options_lib.TFDS_PREFIX))
+
+
+def _prepare_function(name: str) -> _Prepare:
+  if name.startswith(options_lib.TFDS_PREFIX):
+    return tfds_catalog.prepare
+  return _DATASETS[name]
 
 
 class Dataset:
@@ -41,16 +58,31 @@ class Dataset:
       train = flowers.load("train", batch_size=32, shuffle=True)
 
   Files are listed, checked and read once, here; every `load` reuses them.
+  With the `channels` option, images come with that many channels whatever
+  the data has (grey repeated to RGB, RGB to luma), and `info.image_shape`
+  says so.
   """
 
   def __init__(self, name: str, options: Dict[str, Any]):
     self.name = name
     self.options = options
-    self._prepared = _DATASETS[name](name, options)
+    self._prepared = _prepare_function(name)(name, options)
+    info = self._prepared.info
+    channels = options.get("channels")
+    if channels and channels != info.image_shape[2]:
+      info = dataclasses.replace(
+          info, image_shape=(*info.image_shape[:2], int(channels)))
+    self._info = info
 
   @property
   def info(self) -> dataset_info.DatasetInfo:
-    return self._prepared.info
+    return self._info
+
+  def num_examples(self, split: str) -> int:
+    """Examples in a split (TFDS: any split spec, e.g. "train[:80%]")."""
+    if split in self._info.num_examples:
+      return self._info.num_examples[split]
+    return self._prepared.make_split(split)[1]
 
   def load(self, split: str, **options: Any) -> tf.data.Dataset:
     """Builds the input pipeline of one split.
@@ -80,7 +112,8 @@ class Dataset:
         repeat=bool(merged["repeat"]),
         seed=self.options["seed"],
         prefetch=bool(merged["prefetch"]),
-        resize_to=self._prepared.resize_to)
+        resize_to=self._prepared.resize_to,
+        channels=self.options.get("channels"))
 
 
 def _check(name: str, options: Dict[str, Any], valid: Dict[str, Any],
@@ -99,6 +132,9 @@ def _check(name: str, options: Dict[str, Any], valid: Dict[str, Any],
     raise ValueError(f"batch_size must be None or >= 1, got {batch_size}.")
   if "seed" in merged:
     merged["seed"] = int(merged["seed"])
+  channels = merged.get("channels")
+  if channels is not None and channels not in options_lib.CHANNELS:
+    raise ValueError(f"channels must be None, 1 or 3, got {channels!r}.")
   return merged
 
 
@@ -106,18 +142,19 @@ def prepare(name: str, **options: Any) -> Dataset:
   """Resolves a dataset once: where it comes from, its files and splits.
 
   Args:
-    name: one of `list_datasets()`.
+    name: one of `list_datasets()`, or `tfds:<name>` for a dataset of the
+      TensorFlow Datasets catalog.
     **options: `PREPARE_OPTIONS` of `zoo.datasets.options` (data_dir,
       image_size, seed, validation_fraction, split_ratio, split_index,
-      on_corrupt), plus a dataset's own (synthetic: channels, num_classes,
+      on_corrupt, channels), plus a dataset's own (synthetic: num_classes,
       num_examples).
 
   Returns:
     A `Dataset`: `.info` and `.load(split, **pipeline_options)`.
   """
-  if name not in _DATASETS:
+  if not is_dataset_name(name):
     raise ValueError(f"Unknown dataset {name!r}; choose one of "
-                     f"{list_datasets()}.")
+                     f"{list_datasets()} or tfds:<name>.")
   valid = dict(options_lib.PREPARE_OPTIONS, **_EXTRA_OPTIONS.get(name, {}))
   return Dataset(name, _check(name, options, valid))
 
@@ -148,7 +185,7 @@ def load(name: str, split: str, **options: Any) -> tf.data.Dataset:
   """`prepare(name, **prepare options).load(split, **pipeline options)`.
 
   Args:
-    name: "mnist", "fashion_mnist", "flowers17" or "synthetic".
+    name: one of `list_datasets()` or `tfds:<name>`.
     split: "train", "validation" or "test".
     **options: the options of `prepare` and of `Dataset.load` together.
   """

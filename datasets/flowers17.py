@@ -6,36 +6,24 @@ may also sit directly in `<dir>`); label = (index - 1) // 80. When
 train/validation/test; otherwise a deterministic stratified split from
 `seed` and `split_ratio` gives train/test.
 
-Corrupt images are found before the pipeline is built: every listed file is
-fully decoded once with Pillow (at reduced size via JPEG draft mode, in a
-thread pool) and the verdicts are cached in
-`$SNT_ZOO_CACHE/flowers17/scan-<hash>.json`, keyed by file size and mtime, so
-later runs only stat the files. A bad file is then named in a DatasetError
-(`on_corrupt="error"`) or dropped, counted and reported
-(`on_corrupt="skip"`). The tf.data pipeline only ever sees files that decode,
-so no bare TensorFlow error reaches the user. Decoding in the pipeline uses
-`tf.io.decode_image(channels=3)`, which handles JPEG (grey, RGB, CMYK), PNG,
-GIF and BMP whatever the file name says.
+Reading, the corrupt-file scan (`on_corrupt`), decoding, resizing and
+caching are the shared image-file pipeline's (`image_files.py`): this module
+only lists the files, labels them and chooses the splits.
 """
 
-import concurrent.futures
-import hashlib
-import json
 import logging
 import os
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
-import tensorflow as tf
-from PIL import Image
 
 from . import dataset_info
 from . import download
+from . import image_files
 from . import splits as splits_lib
 from .errors import DatasetError
-from .options import ON_CORRUPT
 
 _LOG = logging.getLogger(__name__)
 
@@ -48,9 +36,6 @@ NUM_IMAGES = IMAGES_PER_CLASS * len(CLASS_NAMES)
 DEFAULT_IMAGE_SIZE = 149
 
 _NAME_PATTERN = re.compile(r"^image_(\d{4})\.jpg$", re.IGNORECASE)
-# Formats tf.io.decode_image reads (Pillow's names).
-_TF_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "MPO")
-_SCAN_VERSION = 1
 _MAT_KEYS = {"train": "trn", "validation": "val", "test": "tst"}
 
 
@@ -103,80 +88,6 @@ def list_images(directory: Path) -> Tuple[Dict[int, Path], List[str]]:
     notes.append(f"{len(extra)} extra image(s) outside 1..{NUM_IMAGES} "
                  f"ignored: {', '.join(extra[:3])}")
   return images, notes
-
-
-def _check_image(path: Path, size: Tuple[int, int]) -> Optional[str]:
-  """Fully decodes one image with Pillow; returns a problem or None."""
-  try:
-    with Image.open(path) as image:
-      if image.format not in _TF_FORMATS:
-        return f"unsupported format {image.format} (use JPEG or PNG)"
-      image.draft("RGB", size)
-      image.load()
-  except Exception as e:  # Pillow raises many types for bad data.
-    return f"cannot decode ({type(e).__name__}: {e})"
-  return None
-
-
-def _scan_cache_path(image_dir: Path) -> Path:
-  key = hashlib.sha1(str(image_dir.resolve()).encode()).hexdigest()[:16]
-  return download.cache_dir("flowers17") / f"scan-{key}.json"
-
-
-def _load_scan_cache(path: Path) -> Dict[str, Any]:
-  try:
-    cached = json.loads(path.read_text())
-    return cached["files"] if cached.get("version") == _SCAN_VERSION else {}
-  except (OSError, ValueError, KeyError, TypeError):
-    return {}
-
-
-def _save_scan_cache(path: Path, files: Dict[str, Any]) -> None:
-  """Writes the verdicts atomically; a read-only cache is not an error."""
-  try:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".tmp{os.getpid()}")
-    temporary.write_text(json.dumps({"version": _SCAN_VERSION,
-                                     "files": files}))
-    os.replace(temporary, path)
-  except OSError:
-    pass
-
-
-def find_corrupt(paths: Sequence[Path]) -> Dict[Path, str]:
-  """Returns {path: problem} for the images that do not decode.
-
-  Verdicts are cached per file (size, mtime), so only new or changed files
-  are decoded again.
-
-  Args:
-    paths: image files, all in one directory.
-
-  Returns:
-    The corrupt files and what is wrong with each.
-  """
-  if not paths:
-    return {}
-  cache_path = _scan_cache_path(paths[0].parent)
-  cached = _load_scan_cache(cache_path)
-  verdicts, to_check = {}, []
-  for path in paths:
-    stat = path.stat()
-    stamp = [stat.st_size, stat.st_mtime_ns]
-    entry = cached.get(path.name)
-    if entry and entry[:2] == stamp:
-      verdicts[path.name] = entry
-    else:
-      to_check.append((path, stamp))
-  if to_check:
-    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-      problems = pool.map(lambda item: _check_image(item[0], (64, 64)),
-                          to_check)
-      for (path, stamp), problem in zip(to_check, problems):
-        verdicts[path.name] = stamp + [problem]
-    _save_scan_cache(cache_path, verdicts)
-  return {path: verdicts[path.name][2] for path in paths
-          if verdicts[path.name][2]}
 
 
 def _read_datasplits(path: Path, split_index: int) -> Dict[str, np.ndarray]:
@@ -238,18 +149,6 @@ def _split_indices(directory: Path, available: np.ndarray,
   return chosen, how, notes
 
 
-def _decode_and_resize(path: tf.Tensor, label: tf.Tensor,
-                       size: Tuple[int, int]):
-  """Reads, decodes (any mode to RGB) and resizes one image to uint8."""
-  contents = tf.io.read_file(path)
-  image = tf.io.decode_image(contents, channels=3, expand_animations=False,
-                             dtype=tf.uint8)
-  image = tf.image.resize(image, size, method="bilinear", antialias=False)
-  image = tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
-  image = tf.ensure_shape(image, (size[0], size[1], 3))
-  return image, label
-
-
 def _resolve_directory(data_dir: Optional[str]) -> Tuple[Path, str]:
   """The directory to read and how to describe it."""
   if data_dir is not None:
@@ -276,45 +175,26 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
     options: the validated load/info options.
 
   Returns:
-    A `Prepared` whose splits read and decode files inside tf.data.
+    A `Prepared` of the shared image-file pipeline.
   """
-  if options["on_corrupt"] not in ON_CORRUPT:
-    raise ValueError(f"on_corrupt must be one of {list(ON_CORRUPT)}, got "
-                     f"{options['on_corrupt']!r}.")
   size = dataset_info.parse_image_size(
       options["image_size"], (DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE))
   directory, source = _resolve_directory(options["data_dir"])
   images, notes = list_images(directory)
-  corrupt = find_corrupt([images[i] for i in sorted(images)])
-  if corrupt:
-    listing = "; ".join(f"{path}: {problem}"
-                        for path, problem in list(corrupt.items())[:5])
-    if options["on_corrupt"] == "error":
-      raise DatasetError(
-          f"flowers17: {len(corrupt)} corrupt image(s): {listing}. Replace or "
-          "delete them (fetch_data.py re-downloads the archive), or pass "
-          "on_corrupt='skip' to train without them.")
-    notes.append(f"skipped {len(corrupt)} corrupt image(s): {listing}")
-    images = {i: p for i, p in images.items() if p not in corrupt}
+  kept, scan_notes = image_files.screen(
+      name, [images[i] for i in sorted(images)], _image_directory(directory),
+      options["on_corrupt"], cache_name="flowers17",
+      fix="Replace or delete them (fetch_data.py re-downloads the archive)")
+  notes.extend(scan_notes)
+  kept = set(kept)
+  images = {i: p for i, p in images.items() if p in kept}
   for note in notes:
     _LOG.warning("flowers17: %s", note)
   available = np.asarray(sorted(images), np.int64)
   indices, how, split_notes = _split_indices(directory, available, options)
   notes.extend(split_notes)
-  info = dataset_info.DatasetInfo(
-      name=name, class_names=CLASS_NAMES, image_shape=(size[0], size[1], 3),
-      num_examples={split: int(len(v)) for split, v in indices.items()},
-      source=f"{source} ({how})", notes=tuple(notes))
-
-  def make_split(split: str) -> Tuple[tf.data.Dataset, int]:
-    dataset_info.check_split(name, split, list(indices))
-    chosen = indices[split]
-    paths = [str(images[i]) for i in chosen]
-    labels = np.asarray([label_of(i) for i in chosen], np.int32)
-    dataset = tf.data.Dataset.from_tensor_slices(
-        (tf.constant(paths, tf.string), labels))
-    dataset = dataset.map(lambda p, l: _decode_and_resize(p, l, size),
-                          num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.cache(), len(paths)
-
-  return dataset_info.Prepared(info=info, make_split=make_split)
+  files = {split: ([images[i] for i in chosen],
+                   np.asarray([label_of(i) for i in chosen], np.int32))
+           for split, chosen in indices.items()}
+  return image_files.prepared(name, files, CLASS_NAMES, size,
+                              f"{source} ({how})", notes)

@@ -9,8 +9,12 @@ before anything starts.
   **options)` takes them.
 - `AUGMENT_OPTIONS` are the keys of the `augment` pipeline option.
 
-A run config's `data` section is `PREPARE_OPTIONS` (but `seed`, which is the
-run's) plus `augment` and the run's own keys (name, batch sizes, splits).
+A run config's `data` section is `PREPARE_OPTIONS` (but `RUN_OWNED`: the
+seed is the run's, the channels the model's) plus `augment` and the run's
+own keys (name, batch sizes, splits).
+
+`TFDS_PREFIX` + a TensorFlow Datasets name (`tfds:tf_flowers`) is a dataset
+name too.
 """
 
 from typing import Any, Dict
@@ -23,6 +27,7 @@ PREPARE_OPTIONS: Dict[str, Any] = {
     "split_ratio": 0.8,          # Train share when a dataset has no splits.
     "split_index": 1,            # Flowers17: which datasplits.mat split.
     "on_corrupt": "error",       # error | skip: what a bad image file does.
+    "channels": None,            # 1 | 3: channels to yield; default the data's.
 }
 
 AUGMENT_OPTIONS: Dict[str, Any] = {
@@ -41,5 +46,9 @@ PIPELINE_OPTIONS: Dict[str, Any] = {
     "prefetch": True,
 }
 
+#: Prepare options a run config does not hold: the run decides them.
+RUN_OWNED = ("seed", "channels")
 ON_CORRUPT = ("error", "skip")
+CHANNELS = (1, 3)
+TFDS_PREFIX = "tfds:"
 NORMALIZATIONS = ("unit", "symmetric")

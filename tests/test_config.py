@@ -3,6 +3,7 @@
 import pathlib
 
 import pytest
+import yaml
 
 from zoo.training import config as config_lib
 
@@ -11,8 +12,11 @@ _CONFIGS = sorted(p.stem for p in config_lib.default_config_dir().glob("*.yaml")
 
 @pytest.mark.parametrize("name", _CONFIGS)
 def test_every_shipped_config_is_valid_and_documents_its_command(name):
-  config = config_lib.load_config(name)
   header = (config_lib.default_config_dir() / f"{name}.yaml").read_text()
+  # A config for the user's own data needs data.data_dir on the command line.
+  own_data = yaml.safe_load(header)["data"]["name"] == "image_folder"
+  config = config_lib.load_config(
+      name, ["data.data_dir=/data"] if own_data else [])
   assert f"python tools/train.py --config {name}" in header
   assert "Reproduces:" in header and "Expect:" in header
   assert config["_name"] == name
@@ -74,3 +78,21 @@ def test_a_runs_saved_config_loads_again(tmp_path):
   path = tmp_path / "config.yaml"
   config_lib.dump_config(saved, path)
   assert config_lib.load_config(str(path))["train"] == config["train"]
+
+
+def test_data_names_tfds_and_image_folder_need_what_they_read():
+  config = config_lib.load_config(
+      "deep_mnist", ["data.name=tfds:some_catalog_dataset"])
+  assert config["data"]["name"] == "tfds:some_catalog_dataset"
+  with pytest.raises(config_lib.ConfigError,
+                     match=r"data.name='tfds:' is not one of.*tfds:<name>"):
+    config_lib.load_config("deep_mnist", ["data.name='tfds:'"])
+  with pytest.raises(config_lib.ConfigError,
+                     match=r"data.data_dir is required.*image_folder"):
+    config_lib.load_config("xception_folder")
+  with pytest.raises(config_lib.ConfigError, match=r"Unknown config key"):
+    config_lib.load_config("deep_mnist", ["data.channels=3"])  # The model's.
+  config = config_lib.load_config("xception_folder",
+                                  ["data.data_dir=/photos"])
+  assert config["data"]["data_dir"] == "/photos"
+  assert config["model"].get("num_classes") is None  # From the data.

@@ -8,9 +8,11 @@ from zoo import datasets
 
 
 def test_list_and_unknown_names():
-  assert datasets.list_datasets() == ["fashion_mnist", "flowers17", "mnist",
-                                      "synthetic"]
-  with pytest.raises(ValueError, match="choose one of.*mnist"):
+  assert datasets.list_datasets() == ["fashion_mnist", "flowers17",
+                                      "image_folder", "mnist", "synthetic"]
+  assert datasets.is_dataset_name("tfds:tf_flowers")
+  assert not datasets.is_dataset_name("tfds:")
+  with pytest.raises(ValueError, match="choose one of.*mnist.*tfds:<name>"):
     datasets.load("cifar10", "train")
   with pytest.raises(ValueError, match="valid options are.*data_dir"):
     datasets.info("synthetic", batchsize=3)
@@ -42,3 +44,23 @@ def test_same_seed_same_batches_across_epochs():
   other = next(iter(datasets.load("synthetic", "train",
                                   **dict(options, seed=6))))[0].numpy()
   assert not np.array_equal(first[0], other)
+
+
+def test_channels_are_converted_to_what_the_model_takes():
+  from zoo.datasets import _pipeline  # pylint: disable=g-import-not-at-top
+  grey = tf.constant([[[[10.0], [200.0]]]])  # [1, 1, 2, 1]
+  rgb = _pipeline.convert_channels(grey, 3)
+  np.testing.assert_array_equal(rgb.numpy()[0, 0], [[10.0] * 3, [200.0] * 3])
+  np.testing.assert_allclose(_pipeline.convert_channels(rgb, 1).numpy(),
+                             grey.numpy(), rtol=1e-3)
+  mapped = tf.data.Dataset.from_tensor_slices(grey).map(
+      lambda image: _pipeline.convert_channels(image, 3))
+  assert next(iter(mapped)).shape == (1, 2, 3)
+  assert _pipeline.convert_channels(grey, 1) is grey
+  with pytest.raises(ValueError, match="4 channels"):
+    _pipeline.convert_channels(tf.zeros([1, 2, 2, 4]), 3)
+  data = datasets.prepare("synthetic", channels=1, num_examples=4)
+  images, _ = next(iter(data.load("train", batch_size=4)))
+  assert images.shape[-1] == 1
+  with pytest.raises(ValueError, match="channels must be None, 1 or 3"):
+    datasets.prepare("mnist", channels=2)

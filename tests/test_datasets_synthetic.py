@@ -22,4 +22,4 @@ def test_synthetic_is_seeded_and_options_checked():
   b = next(iter(datasets.load("synthetic", "test", seed=1, batch_size=2)))
   np.testing.assert_array_equal(a[0], b[0])
   with pytest.raises(ValueError, match="Unknown option"):
-    datasets.load("mnist", "train", channels=3)
+    datasets.load("mnist", "train", num_classes=3)
