@@ -36,15 +36,23 @@ _LOADER = """
 import sys
 import numpy as np
 import tensorflow as tf
-serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
+loaded = tf.saved_model.load(sys.argv[1])
+serve = loaded.signatures["serving_default"]
 images = np.load(sys.argv[2])
 out = {}
 for name in images.files:
   result = serve(images=tf.constant(images[name]))
+  assert sorted(result) == ["classes", "probabilities"], sorted(result)
   out[name + "/probabilities"] = result["probabilities"].numpy()
   out[name + "/classes"] = result["classes"].numpy()
-  out[name + "/class_names"] = result["class_names"].numpy().astype(str)
   assert result["probabilities"].dtype == tf.float32
+metadata = loaded.metadata()
+out["class_names"] = metadata["class_names"].numpy().astype(str)
+out["image_size"] = metadata["image_size"].numpy()
+out["channels"] = metadata["channels"].numpy()
+out["normalization"] = metadata["normalization"].numpy().decode()
+out["temperature"] = metadata["temperature"].numpy()
+out["class_names_variable"] = loaded.class_names.numpy().astype(str)
 np.savez(sys.argv[3], **out)
 leaked = sorted(m for m in sys.modules
                 if m.split(".")[0] in ("zoo", "datasets", "sonnet", "tools"))
@@ -78,7 +86,12 @@ def test_export_loads_without_project_code_and_matches(run_dir, tmp_path):
     np.testing.assert_allclose(got.sum(-1), 1.0, atol=1e-5)
     np.testing.assert_array_equal(loaded[name + "/classes"],
                                   expected.argmax(-1))
-    assert list(loaded[name + "/class_names"]) == [str(i) for i in range(10)]
+  assert list(loaded["class_names"]) == [str(i) for i in range(10)]
+  assert list(loaded["class_names_variable"]) == [str(i) for i in range(10)]
+  assert list(loaded["image_size"]) == [28, 28]
+  assert int(loaded["channels"]) == 1
+  assert str(loaded["normalization"]) == "unit"
+  assert float(loaded["temperature"]) == 1.0
 
 
 def test_export_info_and_signature(run_dir):

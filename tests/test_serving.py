@@ -33,3 +33,61 @@ def test_rgb_to_gray_weights():
 def test_rejects_float_images():
   with pytest.raises(TypeError):
     serving.preprocess(tf.zeros([1, 2, 2, 1]), (2, 2), 1, "unit")
+
+
+def test_downscaling_is_plain_bilinear():
+  images = np.random.default_rng(0).integers(0, 256, [2, 9, 7, 3], np.uint8)
+  out = serving.preprocess(images, (5, 6), 3, "unit").numpy()
+  expected = tf.image.resize(images.astype(np.float32), (5, 6),
+                             method="bilinear", antialias=False) / 255.0
+  np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
+def test_upscaling_matches_the_antialiased_resize():
+  """Antialiasing only changes downscaling: upscaled inputs are as before."""
+  images = np.random.default_rng(1).integers(0, 256, [1, 20, 24, 1], np.uint8)
+  out = serving.preprocess(images, (28, 28), 1, "unit").numpy()
+  antialiased = tf.image.resize(images.astype(np.float32), (28, 28),
+                                method="bilinear", antialias=True) / 255.0
+  np.testing.assert_allclose(out, antialiased, atol=1e-5)
+
+
+def _op_types(concrete_function):
+  graph_def = concrete_function.graph.as_graph_def()
+  types = {node.op for node in graph_def.node}
+  for function in graph_def.library.function:
+    types |= {node.op for node in function.node_def}
+  return types
+
+
+def test_serving_graph_has_only_portable_ops():
+  import zoo  # pylint: disable=g-import-not-at-top
+  model = zoo.create_model("tfjs_mnist_convnet", num_classes=10)
+  model(tf.zeros([1, 28, 28, 1]), is_training=False)
+  module = serving.ServingModule(model, [str(i) for i in range(10)], (28, 28),
+                                 temperature=2.0)
+  types = _op_types(module.serve.get_concrete_function())
+  assert "ResizeBilinear" in types
+  refused = {"ScaleAndTranslate", "EnsureShape", "Assert", "If",
+             "StatelessIf", "StringFormat"}
+  assert not types & refused, types & refused
+  outputs = module.serve(tf.zeros([2, 30, 30, 3], tf.uint8))
+  assert sorted(outputs) == ["classes", "probabilities"]
+  metadata = module.metadata()
+  assert metadata["temperature"].numpy() == 2.0
+  assert [n.decode() for n in metadata["class_names"].numpy()] == [
+      str(i) for i in range(10)]
+
+
+def test_temperature_divides_the_logits():
+  import zoo  # pylint: disable=g-import-not-at-top
+  model = zoo.create_model("softmax_regression", num_classes=10,
+                           zero_init=False)
+  images = np.random.default_rng(2).integers(0, 256, [3, 28, 28, 1], np.uint8)
+  logits = model(serving.preprocess(images, (28, 28), 1, "unit"),
+                 is_training=False)
+  hot = serving.predict_probabilities(model, images, (28, 28), 0.5)
+  np.testing.assert_allclose(hot, tf.nn.softmax(logits * 2.0), atol=1e-6)
+  with pytest.raises(ValueError, match="temperature"):
+    serving.ServingModule(model, [str(i) for i in range(10)], (28, 28),
+                          temperature=0.0)

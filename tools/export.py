@@ -1,7 +1,9 @@
 #!/usr/bin/env python
-"""Exports a training run as a self-contained SavedModel.
+"""Exports a training run as a SavedModel, ONNX or TensorFlow Lite model.
 
-  python tools/export.py RUN_DIR [--output DIR] [--overwrite]
+  python tools/export.py RUN_DIR [--format savedmodel|onnx|tflite|tflite-int8]
+      [--calibrate] [--output DIR] [--overwrite]
+  python tools/export.py RUN_DIR --compare-formats   # the formats table
 
 The same as `snt-zoo export`; see `zoo/cli.py`.
 """

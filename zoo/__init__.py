@@ -45,7 +45,8 @@ _LAZY = {
     "SeparableConv2D": "zoo.separable_conv",
 }
 _SUBMODULES = ("datasets", "training", "visualize", "serving", "evaluation",
-               "keras_port", "layer_summary", "models")
+               "keras_port", "layer_summary", "models", "calibration",
+               "export_formats", "runtimes", "format_comparison")
 
 __all__ = sorted(_LAZY) + list(_SUBMODULES)
 

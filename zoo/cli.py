@@ -3,7 +3,7 @@ benchmark and fetch.
 
     snt-zoo train --config softmax_mnist_quick [train.steps=300 run_dir=/tmp/r]
     snt-zoo evaluate RUN_DIR [--split test]
-    snt-zoo export RUN_DIR [--output DIR]
+    snt-zoo export RUN_DIR [--format onnx] [--calibrate] [--output DIR]
     snt-zoo predict a.png b.jpg --model RUN_DIR/export
     snt-zoo visualize all RUN_DIR
     snt-zoo benchmark --model deep_mnist_cnn --compare keras
@@ -88,20 +88,59 @@ def _evaluate(args) -> int:
 
 # export ---------------------------------------------------------------------
 
+#: `zoo.export_formats.FORMATS`, spelled out so `--help` needs no TensorFlow.
+EXPORT_FORMATS = ("savedmodel", "onnx", "tflite", "tflite-int8")
+
+
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("run_dir", help="A training run directory.")
+  parser.add_argument("--format", dest="export_format", default="savedmodel",
+                      choices=EXPORT_FORMATS,
+                      help="savedmodel (default), onnx (tf2onnx), tflite or "
+                      "tflite-int8 (int8 calibrated on 300 training images).")
   parser.add_argument("--output", help="Export directory (default "
-                      "RUN_DIR/export).")
+                      "RUN_DIR/export, RUN_DIR/export-<format> for the "
+                      "others).")
   parser.add_argument("--checkpoint", help="Checkpoint to export (default: "
                       "the best, else the latest).")
   parser.add_argument("--overwrite", action="store_true",
                       help="Replace an existing non-empty output directory.")
+  parser.add_argument("--calibrate", action="store_true",
+                      help="Fit a temperature on the validation split (the "
+                      "evaluation split if there is none) and bake it into "
+                      "the probabilities.")
+  parser.add_argument("--compare-formats", action="store_true",
+                      help="Write nothing: export every format to a "
+                      "temporary directory and print size, max difference "
+                      "from the SavedModel, accuracy and images/s.")
+  parser.add_argument("--split", help="With --compare-formats: the split "
+                      "(default the run's data.eval_split).")
+  parser.add_argument("--max-examples", type=int, help="With "
+                      "--compare-formats: only the first N examples.")
+  parser.add_argument("--json", help="With --compare-formats: also write the "
+                      "rows here.")
 
 
 def _export(args) -> int:
+  if args.compare_formats:
+    if args.output or args.overwrite:
+      raise _UsageError("--compare-formats writes no export; drop --output "
+                        "and --overwrite.")
+    import json  # pylint: disable=g-import-not-at-top
+    import pathlib  # pylint: disable=g-import-not-at-top
+    from zoo import format_comparison  # pylint: disable=g-import-not-at-top
+    rows = format_comparison.compare_formats(
+        args.run_dir, split=args.split, max_examples=args.max_examples,
+        checkpoint=args.checkpoint, calibrate=args.calibrate)
+    print(format_comparison.format_table(rows))
+    if args.json:
+      pathlib.Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+      print(f"Wrote {args.json}")
+    return 0
   from zoo import serving  # pylint: disable=g-import-not-at-top
   output = serving.export_run(args.run_dir, args.output, args.checkpoint,
-                              args.overwrite)
+                              args.overwrite, export_format=args.export_format,
+                              calibrate=args.calibrate)
   print(serving.describe_export(output))
   return 0
 
@@ -151,7 +190,10 @@ def _benchmark_arguments(parser: argparse.ArgumentParser) -> None:
                       help="Default: 28 (MNIST models), 149 (Xception).")
   parser.add_argument("--num-classes", type=int, default=None,
                       help="Default: 10 (MNIST models), 17 (Xception).")
-  parser.add_argument("--compare", choices=("keras", "none"), default="none")
+  parser.add_argument("--compare", default="none",
+                      help="none, keras, torch or keras,torch: time the same "
+                      "architecture in those frameworks too (torch: "
+                      "deep_mnist_cnn and softmax_regression).")
   parser.add_argument("--reps", type=int, default=5,
                       help="Timed repetitions (median and spread over them).")
   parser.add_argument("--steps", type=int, default=20,
@@ -161,8 +203,15 @@ def _benchmark_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
                       help="XLA for the zoo train step; auto: the zoo's "
                       "default for the model (see docs/benchmark.md).")
-  parser.add_argument("--precision", default="float32",
-                      choices=("float32", "mixed_float16", "mixed_bfloat16"))
+  parser.add_argument("--precision", default="defaults",
+                      choices=("defaults", "auto", "float32", "mixed_float16",
+                               "mixed_bfloat16"),
+                      help="defaults: each side its own default (zoo auto, "
+                      "Keras and PyTorch float32); otherwise this precision "
+                      "on every side.")
+  parser.add_argument("--matmul-size", type=int, default=4096,
+                      help="Side of the matmul that measures the peak "
+                      "GFLOP/s (0: skip).")
   parser.add_argument("--no-inference", action="store_true",
                       help="Time training only.")
   parser.add_argument("--json", default=None, help="Write results here.")
@@ -191,8 +240,11 @@ def _benchmark(args) -> int:
       image_size=args.image_size, num_classes=args.num_classes,
       compare=args.compare, reps=args.reps, steps=args.steps,
       warmup=args.warmup, jit=args.jit, precision=args.precision,
-      no_inference=args.no_inference)
-  results = benchmark.run_benchmark(options)
+      no_inference=args.no_inference, matmul_size=args.matmul_size)
+  try:
+    results = benchmark.run_benchmark(options)
+  except benchmark.BenchmarkError as e:
+    raise _UsageError(str(e)) from e
   print(benchmark.format_table(results))
   if args.json:
     pathlib.Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
@@ -319,11 +371,12 @@ _COMMANDS: Dict[str, tuple] = {
                  "Evaluate a run, a checkpoint or an export."),
     "predict": (_predict_arguments, _predict, "Classify image files."),
     "export": (_export_arguments, _export,
-               "Export a run as a self-contained SavedModel."),
+               "Export a run as a SavedModel, ONNX or TensorFlow Lite model."),
     "visualize": (_visualize_arguments, _visualize,
                   "Pictures of a model and a run."),
     "benchmark": (_benchmark_arguments, _benchmark,
-                  "Training throughput against Keras, or data throughput."),
+                  "Training throughput against Keras and PyTorch, or data "
+                  "throughput."),
     "fetch": (_fetch_arguments, _fetch,
               "Download and verify a dataset into the cache."),
 }

@@ -4,11 +4,11 @@
     print(evaluation.format_table(result))
 
 `evaluate` takes a run directory (its best, else latest checkpoint), a
-checkpoint inside one or an export of `zoo.serving` (fed uint8 images through
-its serving signature), reads the run's data as training did and reports
-accuracy, top-5 accuracy (more than 5 classes), per-class accuracy, the
-confusion matrix (rows: true class, columns: predicted) and the expected
-calibration error (TensorFlow Probability).
+checkpoint inside one or an export of any format (`zoo.runtimes`; fed uint8
+images through its serving graph), reads the run's data as training did and
+reports accuracy, top-5 accuracy (more than 5 classes), per-class accuracy,
+the confusion matrix (rows: true class, columns: predicted), the expected
+calibration error (TensorFlow Probability) and the negative log-likelihood.
 """
 
 import os
@@ -19,7 +19,8 @@ from typing import Any, Dict, Iterable, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from zoo import serving
+from zoo import calibration
+from zoo import runtimes
 from zoo.training.run_dir import RunDir
 
 
@@ -79,8 +80,12 @@ def predict_dataset(model, dataset: Iterable,
 def compute_metrics(logits: np.ndarray, labels: np.ndarray,
                     class_names: Sequence[str], num_bins: int = 15
                     ) -> Dict[str, Any]:
-  """Accuracy, top-5, per-class accuracy, confusion matrix, ECE and loss."""
-  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+  """Accuracy, top-5, per-class accuracy, confusion matrix, ECE and NLL.
+
+  `loss` and `negative_log_likelihood` are the same number (the mean
+  cross-entropy); the expected calibration error is TensorFlow
+  Probability's, over `num_bins` equal-width confidence bins.
+  """
   num_classes = len(class_names)
   labels = np.asarray(labels).astype(np.int64)
   count = int(len(labels))
@@ -88,11 +93,8 @@ def compute_metrics(logits: np.ndarray, labels: np.ndarray,
     raise EvaluationError("No examples to evaluate.")
   predictions = logits.argmax(axis=-1)
   confusion = confusion_matrix(labels, predictions, num_classes)
-  log_probs = logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
-  loss = float(-log_probs[np.arange(count), labels].mean())
-  ece = tfp.stats.expected_calibration_error(
-      num_bins, logits=tf.constant(logits, tf.float32),
-      labels_true=tf.constant(labels, tf.int32))
+  loss = calibration.negative_log_likelihood(logits, labels)
+  ece = calibration.expected_calibration_error(logits, labels, num_bins)
   per_class = {}
   for index, name in enumerate(class_names):
     support = int(confusion[index].sum())
@@ -104,7 +106,8 @@ def compute_metrics(logits: np.ndarray, labels: np.ndarray,
       "examples": count,
       "accuracy": float((predictions == labels).mean()),
       "loss": loss,
-      "expected_calibration_error": float(ece),
+      "negative_log_likelihood": loss,
+      "expected_calibration_error": ece,
       "ece_bins": int(num_bins),
       "per_class_accuracy": per_class,
       "confusion_matrix": confusion.tolist(),
@@ -122,23 +125,27 @@ class _Evaluated:
   def __init__(self, path: os.PathLike, checkpoint=None):
     path = pathlib.Path(path)
     self.path = path
-    if serving.is_export(path):
+    if runtimes.is_export(path):
       self.kind = "export"
-      self.export = serving.LoadedExport(path)
+      self.export = runtimes.load_export(path)
       config = self.export.info.get("config")
       if not config:
         raise EvaluationError(
-            f"{path} has no run config in {serving.INFO_FILE}; only exports "
+            f"{path} describes no training run (no run config); only exports "
             "of a training run can be evaluated.")
       self.run = RunDir(path)
       self.run.__dict__["config"] = config  # The export carries its config.
       self.checkpoint = self.export.info.get("checkpoint")
       self.image_size = tuple(self.export.image_size)
       self.normalization = "unit"  # Turned back into uint8, below.
-      self.class_names = self.export.class_names()
+      self.class_names = self.export.class_names
       self.default_output = (path.resolve().parent /
                              f"evaluation-{{split}}-{path.resolve().name}.json")
       return
+    if not path.exists() and not path.with_name(path.name + ".index").exists():
+      raise EvaluationError(
+          f"{path} does not exist; pass a run directory, a checkpoint in one "
+          "or an export.")
     self.run = RunDir.containing(path if path.is_dir() else path.parent)
     is_run_dir = path.is_dir() and RunDir(path).is_run()
     if not is_run_dir and checkpoint is None:
@@ -160,7 +167,7 @@ class _Evaluated:
     if self.kind == "export":
       uint8 = tf.cast(tf.round(tf.clip_by_value(images * 255.0, 0.0, 255.0)),
                       tf.uint8)
-      probabilities = self.export(uint8)["probabilities"].numpy()
+      probabilities = self.export.probabilities(uint8.numpy())
       return np.log(np.maximum(probabilities.astype(np.float64), 1e-30))
     return self._logits(images).numpy().astype(np.float64)
 
@@ -243,7 +250,7 @@ def format_table(result: Dict[str, Any]) -> str:
   if "top5_accuracy" in result:
     lines.append(f"{'top-5 accuracy':<28}{result['top5_accuracy']:>10.4f}")
   lines += [
-      f"{'loss (cross-entropy)':<28}{result['loss']:>10.4f}",
+      f"{'negative log-likelihood':<28}{result['loss']:>10.4f}",
       f"{'expected calibration error':<28}"
       f"{result['expected_calibration_error']:>10.4f}",
       "",

@@ -1,14 +1,16 @@
 """Classifying image files with an export or a run directory.
 
     predictor = predict.load_predictor("runs/x/export")   # or a run dir
+    predictor = predict.load_predictor("runs/x/export-onnx/model.onnx")
     for result in predict.classify_files(["a.png", "b.jpg"], predictor):
       result.path, result.error or result.top_k   # [(class name, prob), ...]
 
 Images of any size and mode are read with Pillow as RGB or grayscale, as
 the model needs; resizing and normalisation happen in `zoo.serving`'s
-preprocessing, the same as in the exported SavedModel. A file that is
-missing or not an image gives a result with `error` set; the others are
-still classified.
+preprocessing graph, which every export format runs (a SavedModel in
+TensorFlow, ONNX in ONNX Runtime, float or int8 TFLite in the TFLite
+interpreter; `zoo.runtimes`). A file that is missing or not an image gives
+a result with `error` set; the others are still classified.
 """
 
 import dataclasses
@@ -20,6 +22,7 @@ import numpy as np
 from PIL import Image
 from PIL import UnidentifiedImageError
 
+from zoo import runtimes
 from zoo import serving
 from zoo.training.run_dir import RunDir
 
@@ -71,14 +74,19 @@ class Predictor:
 
 def load_predictor(model_path: os.PathLike,
                    checkpoint: Optional[os.PathLike] = None) -> Predictor:
-  """A predictor for an export (SavedModel) or a run directory."""
+  """A predictor for an export of any format or a run directory.
+
+  Args:
+    model_path: A SavedModel export, an ONNX or TFLite export (its
+      directory or its `.onnx` / `.tflite` file) or a run directory.
+    checkpoint: With a run directory: the checkpoint to use.
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   path = pathlib.Path(model_path)
-  if serving.is_export(path):
-    export = serving.LoadedExport(path)
-    return Predictor(
-        export.channels, export.class_names(), f"export {path}",
-        lambda images: export(images)["probabilities"].numpy())
+  if runtimes.is_export(path):
+    export = runtimes.load_export(path)
+    return Predictor(export.channels, export.class_names,
+                     f"{export.format} export {path}", export.probabilities)
   run = RunDir(path)
   model, ckpt = run.restore_model(checkpoint)
   image_size = run.image_size

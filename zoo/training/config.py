@@ -28,10 +28,10 @@ DEFAULTS: Config = {
     "model": {"name": "deep_mnist_cnn"},  # Plus the model's own arguments.
     "data": {
         "name": "mnist",
-        # The data layer's own options (zoo.datasets.options), but `seed`,
-        # which is the run's.
+        # The data layer's own options (zoo.datasets.options), but `seed`
+        # (the run's) and `channels` (the model's).
         **{k: v for k, v in data_options.PREPARE_OPTIONS.items()
-           if k != "seed"},
+           if k not in data_options.RUN_OWNED},
         "augment": dict(data_options.AUGMENT_OPTIONS),
         "batch_size": 50,
         "eval_batch_size": 500,
@@ -67,7 +67,9 @@ DEFAULTS: Config = {
         "checkpoint_every": 500,
         "keep_checkpoints": 3,
         "jit_compile": False,
-        "precision": "float32",  # float32 | mixed_float16 | mixed_bfloat16
+        # auto (bfloat16 where the hardware has it, else float32) | float32
+        # | mixed_float16 | mixed_bfloat16; see zoo.training.precision.
+        "precision": "auto",
     },
     "finetune": {
         "checkpoint": None,     # A run directory or checkpoint to start from.
@@ -88,6 +90,7 @@ DEFAULTS: Config = {
 
 # Written by a run into its config.yaml for the record; ignored on reading.
 RUN_RECORD_KEYS = run_dir_lib.RECORD_KEYS
+RESOLVED_PRECISION_KEY = run_dir_lib.RESOLVED_PRECISION_KEY
 
 
 def default_config_dir() -> pathlib.Path:
@@ -100,10 +103,12 @@ def default_config_dir() -> pathlib.Path:
   return pathlib.Path(list(zoo.configs.__path__)[0])
 
 
-# What checkpoints depend on: resuming with other values is refused.
+# What checkpoints depend on: resuming with other values is refused. The
+# precision is compared as resolved (`auto` keeps the run's first choice).
 RESUME_SENSITIVE = ("seed", "model", "data", "train.optimizer",
-                    "train.schedule", "train.weight_decay", "train.precision",
-                    "train.ema_decay", "finetune")
+                    "train.schedule", "train.weight_decay",
+                    RESOLVED_PRECISION_KEY, "train.ema_decay",
+                    "finetune")
 
 
 def _flatten(config: Any, prefix: str = "") -> Dict[str, Any]:
@@ -313,15 +318,31 @@ def _describe_range(low, high, low_ok, high_ok) -> str:
   return " and ".join(parts)
 
 
+def _is_tfds_name(value: Any) -> bool:
+  """Whether `value` is `tfds:<name>`, a TensorFlow Datasets dataset."""
+  prefix = data_options.TFDS_PREFIX
+  return (isinstance(value, str) and value.startswith(prefix) and
+          len(value) > len(prefix))
+
+
 def _check_values(config: Config) -> None:
   """Checks names against their choices and numbers against their ranges."""
   for key, allowed in _choices().items():
     value = _get(config, key)
+    if key == "data.name" and _is_tfds_name(value):
+      continue  # Any TensorFlow Datasets name; checked when the data loads.
     if value is not None and value not in allowed:
       close = difflib.get_close_matches(str(value), list(allowed), n=1)
       hint = f" Did you mean {close[0]!r}?" if close else ""
+      also = " or tfds:<name>" if key == "data.name" else ""
       raise ConfigError(f"{key}={value!r} is not one of "
-                        f"{', '.join(allowed)}.{hint}")
+                        f"{', '.join(allowed)}{also}.{hint}")
+  if _get(config, "data.name") == "image_folder" and not _get(
+      config, "data.data_dir"):
+    raise ConfigError(
+        "data.data_dir is required with data.name=image_folder: set "
+        "data.data_dir=ROOT, the folder of class folders (ROOT/<class>/*.jpg "
+        "or ROOT/train/<class>/*.jpg).")
   for key, (low, high, low_ok, high_ok) in _RANGES.items():
     value = _get(config, key)
     if value is None:

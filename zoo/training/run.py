@@ -30,7 +30,9 @@ import tensorflow as tf
 from zoo import datasets
 from zoo.training import config as config_lib
 from zoo.training import distribute
+from zoo.training import precision as precision_lib
 from zoo.training.progress import ProgressBar
+from zoo.training.run_dir import CheckpointSaveError
 from zoo.training.run_dir import RunDir
 from zoo.training.run_dir import RunDirError
 from zoo.training.run_dir import build_model
@@ -179,6 +181,8 @@ class Run:
     seed_everything(config["seed"])
     self.run_dir = RunDir.for_config(config)
     self.is_chief = distribute.is_chief(self.strategy)
+    if self.is_chief:
+      self.run_dir.make_directories()
     self._lock = self.run_dir.lock().acquire() if self.is_chief else None
     try:
       self._build()
@@ -191,19 +195,25 @@ class Run:
     data_cfg = config["data"]
 
     # Sonnet creates variables on the first call, so a model object is
-    # cheap: this one only tells the default input size.
-    self.image_size = image_size_of(config, build_model(config))
+    # cheap: this one only tells the input size and channels, which the
+    # data is adapted to (grey to RGB for Xception, RGB to grey for MNIST
+    # models).
+    declared = build_model(config)
+    self.image_size = image_size_of(config, declared)
     self.data = datasets.prepare(
         data_cfg["name"],
-        **dict(dataset_options(config), image_size=self.image_size))
+        **dict(dataset_options(config), image_size=self.image_size,
+               channels=int(declared.channels)))
     self.class_names = tuple(self.data.info.class_names)
     self.model = self._build_model(len(self.class_names))
     self.normalization = self.model.input_normalization
     self.steps = steps_of(
-        config, self.data.info.num_examples[data_cfg["train_split"]])
+        config, self.data.num_examples(data_cfg["train_split"]))
 
-    self.trainer = Trainer.from_config(self.model, config, self.steps,
-                                       self.strategy)
+    self.precision = self._resolve_precision()
+    self.trainer = Trainer.from_config(
+        self.model, config, self.steps, self.strategy,
+        precision=self.precision.precision)
     self.trainer.build(tf.zeros([1, *self.image_size, self.model.channels]))
     self.best_accuracy = tf.Variable(-1.0, trainable=False,
                                      name="best_accuracy")
@@ -238,6 +248,24 @@ class Run:
         max_to_keep=config["train"]["keep_checkpoints"])
     self.best_manager = tf.train.CheckpointManager(
         self.checkpoint, str(self.run_dir.best_dir), max_to_keep=1)
+
+  def _resolve_precision(self) -> precision_lib.Resolution:
+    """`train.precision`, with `auto` decided for this machine.
+
+    `auto` is decided when a run starts: a resumed run keeps the precision
+    its run directory records, so its checkpoints continue as they began.
+    """
+    requested = self.config["train"]["precision"]
+    if requested == precision_lib.AUTO and self.run_dir.is_run():
+      try:
+        recorded = self.run_dir.resolved_precision
+      except RunDirError:
+        recorded = None  # restore() reports the unreadable config.yaml.
+      if recorded:
+        return precision_lib.Resolution(
+            recorded, "auto, as recorded when the run started")
+    return precision_lib.resolve(
+        requested, precision_lib.detect_hardware(self.strategy))
 
   def _build_model(self, num_classes: int):
     config = self.config
@@ -332,7 +360,8 @@ class Run:
     """Refuses to resume with a config the checkpoints were not made with."""
     if not self.run_dir.is_run() or self.config.get("allow_config_change"):
       return
-    saved = self.run_dir.config
+    saved = dict(self.run_dir.config)
+    saved[config_lib.RESOLVED_PRECISION_KEY] = self.run_dir.resolved_precision
     changed = config_lib.differences(saved, self.record(),
                                      config_lib.RESUME_SENSITIVE)
     if changed:
@@ -347,7 +376,8 @@ class Run:
     height, width = self.image_size
     record = dict(self.config, data_source=self.data.info.source,
                   steps_total=self.steps,
-                  class_names=list(self.class_names))
+                  class_names=list(self.class_names),
+                  resolved_precision=self.precision.precision)
     record["data"] = dict(record["data"],
                           image_size=height if height == width
                           else [height, width])
@@ -371,7 +401,8 @@ class Run:
     """Appends a record to metrics.jsonl and writes its scalars."""
     if not self.is_chief:
       return
-    record = dict(record, data_source=self.data.info.source)
+    record = dict(record, data_source=self.data.info.source,
+                  precision=self.precision.precision)
     self.run_dir.append_metrics(record)
     with self._writer(record["split"]).as_default(step=record["step"]):
       for key in ("loss", "accuracy", "examples_per_sec", "learning_rate"):
@@ -405,7 +436,15 @@ class Run:
     if not self.trainer.weights_are_finite():
       return None
     manager = self.best_manager if best else self.manager
-    return manager.save(checkpoint_number=self.step)
+    try:
+      return manager.save(checkpoint_number=self.step)
+    except (tf.errors.OpError, OSError) as e:
+      reason = (getattr(e, "message", None) or str(e)).strip().splitlines()
+      raise CheckpointSaveError(
+          f"Could not save the checkpoint of step {self.step} in "
+          f"{manager.directory} ({reason[0][:200] if reason else e}). The "
+          "earlier checkpoints are kept: free space (or fix the disk) and "
+          "run the same command to resume.") from None
 
   def _note_evaluation(self, record: Dict[str, Any]) -> None:
     if record["accuracy"] > float(self.best_accuracy):
@@ -544,6 +583,7 @@ def _run(training_run: Run, config: Dict[str, Any]) -> RunResult:
   training_run.say(
       f"Model: {config['model']['name']}, "
       f"{training_run.model.num_parameters():,} trainable parameters")
+  training_run.say(f"Precision: {training_run.precision.describe()}")
   training_run.train()
   result = training_run.finish()
   training_run.say(

@@ -14,6 +14,7 @@ Layout (every path comes from here):
     checkpoints/best/      the best checkpoint by evaluation accuracy
     tensorboard/           summaries (train/, eval/, projector files)
     export/                the SavedModel of `zoo.serving.export_run`
+    export-<format>/       its ONNX / TFLite exports (model file + info)
     visualize/             pictures written by `zoo.visualize`
 """
 
@@ -43,12 +44,19 @@ CONFIG_HISTORY_DIR = "config-history"
 LOCK_FILE = ".lock"
 _CHECKPOINT_INDEX = re.compile(r"^ckpt-(\d+)\.index$")
 _INTERRUPTED_SAVE = re.compile(r"^ckpt-\d+_temp$")
+#: The precision a run computes in (`train.precision` with `auto` resolved).
+RESOLVED_PRECISION_KEY = "resolved_precision"
 #: Keys a run adds to its saved config (a record, not settings).
-RECORD_KEYS = ("_name", "data_source", "steps_total", "class_names")
+RECORD_KEYS = ("_name", "data_source", "steps_total", "class_names",
+               RESOLVED_PRECISION_KEY)
 
 
 class RunDirError(FileNotFoundError):
   """A path is not a run directory or holds no usable checkpoint."""
+
+
+class CheckpointSaveError(OSError):
+  """A checkpoint could not be written (disk full, I/O error)."""
 
 
 class RunDirBusy(RuntimeError):
@@ -210,6 +218,12 @@ class RunDir:
   def export_dir(self) -> pathlib.Path:
     return self.path / EXPORT_DIR
 
+  def export_dir_for(self, export_format: str = "savedmodel") -> pathlib.Path:
+    """Default export directory of a format: export/ or export-<format>/."""
+    if export_format == "savedmodel":
+      return self.export_dir
+    return self.path / f"{EXPORT_DIR}-{export_format}"
+
   @property
   def visualize_dir(self) -> pathlib.Path:
     return self.path / VISUALIZE_DIR
@@ -257,6 +271,35 @@ class RunDir:
     os.replace(temporary, self.config_path)
     self.__dict__.pop("config", None)
 
+  def make_directories(self) -> None:
+    """Creates the directories a training run writes, or says why not.
+
+    Checked before anything is trained, so a read-only disk, a missing
+    permission or a file where a directory belongs costs no work.
+
+    Raises:
+      RunDirError: Naming the path and the reason.
+    """
+    for directory in (self.path, self.checkpoint_dir, self.best_dir,
+                      self.tensorboard_dir):
+      if directory.exists() and not directory.is_dir():
+        raise RunDirError(
+            f"{directory} is a file where the run needs a directory; move it "
+            "away or pass another run_dir.")
+      try:
+        directory.mkdir(parents=True, exist_ok=True)
+      except OSError as e:
+        raise RunDirError(
+            f"Cannot create {directory} ({e.strerror or e}); pass a run_dir "
+            "on a writable disk.") from None
+    probe = self.path / f".write-test-{os.getpid()}"
+    try:
+      probe.write_bytes(b"")
+      probe.unlink()
+    except OSError as e:
+      raise RunDirError(f"Cannot write in {self.path} ({e.strerror or e}); "
+                        "pass a run_dir on a writable disk.") from None
+
   def lock(self) -> RunLock:
     """The run directory's lock (`with run.lock(): ...`)."""
     return RunLock(self.path)
@@ -264,6 +307,19 @@ class RunDir:
   @property
   def model_name(self) -> str:
     return self.config["model"]["name"]
+
+  @property
+  def resolved_precision(self) -> Optional[str]:
+    """The precision the run computed in, as recorded in config.yaml.
+
+    Runs recorded before `auto` existed give their `train.precision`; None
+    when the record says neither.
+    """
+    recorded = self.config.get(RESOLVED_PRECISION_KEY)
+    if recorded:
+      return recorded
+    configured = (self.config.get("train") or {}).get("precision")
+    return configured if configured not in (None, "auto") else None
 
   @functools.cached_property
   def class_names(self) -> Tuple[str, ...]:
@@ -299,9 +355,10 @@ class RunDir:
     return dataset_options(self.config, data_dir)
 
   def dataset(self, data_dir: Optional[os.PathLike] = None):
-    """The run's dataset, prepared as training prepared it."""
+    """The run's dataset as training prepared it (model's size, channels)."""
     from zoo import datasets  # pylint: disable=g-import-not-at-top
-    options = dict(self.dataset_options(data_dir), image_size=self.image_size)
+    options = dict(self.dataset_options(data_dir), image_size=self.image_size,
+                   channels=self.channels)
     return datasets.prepare(self.config["data"]["name"], **options)
 
   # Metrics ----------------------------------------------------------------
@@ -385,10 +442,25 @@ class RunDir:
       state = tf.train.get_checkpoint_state(str(directory))
     except Exception:  # pylint: disable=broad-except
       state = None  # Unparseable: rewritten below.
-    if state is None or not state.model_checkpoint_path:
+    listed = set()
+    if state is not None and state.model_checkpoint_path:
+      listed = {os.path.basename(p)
+                for p in state.all_model_checkpoint_paths}
+    if listed != {os.path.basename(p) for p in on_disk}:
+      # Missing or unreadable, or a kill came between a finished save and
+      # the state update: list what is on disk, so the newest is resumed
+      # and `keep_checkpoints` sweeps every one of them.
+      oldest_first = list(reversed(on_disk))
+      # The file times keep the checkpoints sweepable: the manager treats
+      # any checkpoint not newer than `last_preserved_timestamp` as kept
+      # forever.
+      times = [os.path.getmtime(prefix + ".index") for prefix in oldest_first]
+      times = [max(times[:i + 1]) for i in range(len(times))]
       tf.compat.v1.train.update_checkpoint_state(
           str(directory), on_disk[0],
-          all_model_checkpoint_paths=list(reversed(on_disk)))
+          all_model_checkpoint_paths=oldest_first,
+          all_model_checkpoint_timestamps=times,
+          last_preserved_timestamp=times[0] - 1.0)
       notes.append(f"rebuilt {directory.name}/checkpoint from the "
                    f"{len(on_disk)} checkpoint(s) on disk")
     return notes
@@ -421,15 +493,28 @@ class RunDir:
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     model = self.build_model()
     path = self.find_checkpoint(checkpoint, prefer_best)
-    names = tf.train.load_checkpoint(path).get_variable_to_shape_map()
-    tf.train.Checkpoint(model=model).read(path).expect_partial()
-    if any(name.startswith("ema/") for name in names):
-      ema = tf.Module()
-      ema.averages = [tf.Variable(tf.zeros_like(v), trainable=False)
-                      for v in model.trainable_variables]
-      tf.train.Checkpoint(ema=ema).read(path).expect_partial()
-      for variable, average in zip(model.trainable_variables, ema.averages):
-        variable.assign(average)
+    try:
+      names = tf.train.load_checkpoint(path).get_variable_to_shape_map()
+      tf.train.Checkpoint(model=model).read(path).expect_partial()
+      if any(name.startswith("ema/") for name in names):
+        ema = tf.Module()
+        ema.averages = [tf.Variable(tf.zeros_like(v), trainable=False)
+                        for v in model.trainable_variables]
+        tf.train.Checkpoint(ema=ema).read(path).expect_partial()
+        for variable, average in zip(model.trainable_variables,
+                                     ema.averages):
+          variable.assign(average)
+    except Exception as e:  # pylint: disable=broad-except
+      # Damaged files fail in many ways (DataLossError, IndexError from a
+      # short read, a mismatch): name the checkpoint and the alternatives.
+      reason = str(e).strip().splitlines()[0][:200] if str(e) else (
+          type(e).__name__)
+      others = [p for p in self.checkpoints_on_disk()
+                + self.checkpoints_on_disk(self.best_dir) if p != path]
+      hint = (f"pass --checkpoint with another one ({', '.join(others[:3])})"
+              if others else "train again")
+      raise RunDirError(f"Checkpoint {path} cannot be read ({reason}); "
+                        f"{hint}.") from None
     return model, path
 
 

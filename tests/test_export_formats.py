@@ -1,0 +1,191 @@
+"""ONNX and TensorFlow Lite exports: parity on real digits, predict, evaluate,
+calibration and the format table (`snt-zoo export --format / --calibrate /
+--compare-formats`)."""
+
+import json
+import sys
+
+import numpy as np
+from PIL import Image
+import pytest
+
+from zoo import cli
+from zoo import evaluation
+from zoo import export_formats
+from zoo import format_comparison
+from zoo import predict
+from zoo import runtimes
+from zoo import serving
+from zoo import training
+from zoo.training.run_dir import RunDir
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+  """The TensorFlow.js ConvNet trained one epoch on the bundled sample.
+
+  Its evaluation split is test; validation (15% of train) is left for
+  calibration.
+  """
+  root = tmp_path_factory.mktemp("formats_run")
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setenv("SNT_ZOO_OFFLINE", "1")
+    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
+    run = root / "run"
+    training.run(training.load_config(
+        "tfjs_mnist", [f"run_dir={run}", "train.epochs=1",
+                       "data.batch_size=128", "data.eval_split=test"]),
+                 verbose=False)
+    yield run
+
+
+@pytest.fixture(scope="module")
+def comparison(run_dir):
+  return format_comparison.compare_formats(run_dir)
+
+
+def test_formats_agree_on_the_test_digits(comparison):
+  rows = {row["format"]: row for row in comparison}
+  assert list(rows) == list(export_formats.FORMATS)
+  float_accuracy = rows["savedmodel"]["accuracy"]
+  assert float_accuracy > 0.85  # A model that has learnt the digits.
+  assert rows["savedmodel"]["examples"] == 1500
+  assert rows["savedmodel"]["max_abs_diff"] == 0.0
+  for name in ("onnx", "tflite"):
+    assert rows[name]["max_abs_diff"] < 1e-5, name
+    assert rows[name]["accuracy"] == pytest.approx(float_accuracy, abs=1e-3)
+  assert abs(rows["tflite-int8"]["accuracy"] - float_accuracy) <= 0.01
+  assert rows["tflite-int8"]["max_abs_diff"] > 0.0  # Really quantised.
+  assert rows["tflite-int8"]["file_bytes"] < 0.5 * rows["tflite"]["file_bytes"]
+  for row in comparison:
+    assert row["images_per_sec"] > 0
+  table = format_comparison.format_table(comparison)
+  assert table.count("\n| ") == 5 and "tflite-int8" in table
+
+
+@pytest.fixture(scope="module")
+def exports(run_dir):
+  return {name: serving.export_run(run_dir, export_format=name)
+          for name in export_formats.FORMATS}
+
+
+def _digit_files(run_dir, directory, count=4):
+  images, labels = serving.split_as_uint8(RunDir(run_dir), "test",
+                                          max_examples=count)
+  paths = []
+  for index, image in enumerate(images):
+    path = directory / f"digit_{index}_{labels[index]}.png"
+    Image.fromarray(image[..., 0]).save(path)
+    paths.append(path)
+  return paths
+
+
+def test_default_directories_and_embedded_description(run_dir, exports):
+  run = RunDir(run_dir)
+  assert exports["savedmodel"] == run.export_dir
+  assert exports["onnx"] == run_dir / "export-onnx"
+  assert (run_dir / "export-onnx" / "model.onnx").is_file()
+  assert (run_dir / "export-tflite-int8" / "model.tflite").is_file()
+  for name in ("onnx", "tflite", "tflite-int8"):
+    # The model file alone knows what it is.
+    model_file = exports[name] / export_formats.MODEL_FILES[name]
+    runtime = runtimes.load_export(model_file)
+    assert runtime.format == name
+    assert runtime.class_names == [str(i) for i in range(10)]
+    assert runtime.image_size == (28, 28) and runtime.channels == 1
+    assert serving.read_export_info(exports[name])["format"] == name
+  assert "as onnx" in serving.describe_export(exports["onnx"])
+
+
+def test_predict_takes_every_format(run_dir, exports, tmp_path, capsys):
+  files = _digit_files(run_dir, tmp_path)
+  reference = predict.load_predictor(exports["savedmodel"])
+  images = np.stack([predict.read_image(f, 1) for f in files])
+  expected = reference(images)
+  for name in ("onnx", "tflite"):
+    for path in (exports[name],
+                 exports[name] / export_formats.MODEL_FILES[name]):
+      got = predict.load_predictor(path)(images)
+      np.testing.assert_allclose(got, expected, atol=1e-5)
+  int8 = predict.load_predictor(exports["tflite-int8"])(images)
+  np.testing.assert_allclose(int8, expected, atol=0.1)
+  assert cli.main(["predict", *map(str, files), "--model",
+                   str(exports["onnx"] / "model.onnx"), "--top-k", "1"]) == 0
+  out = capsys.readouterr().out
+  for path, probabilities in zip(files, expected):
+    assert f"{path}:" in out
+    assert f"1. {probabilities.argmax()} " in out
+
+
+def test_evaluate_takes_every_format(exports):
+  results = {name: evaluation.evaluate(path, max_examples=300)
+             for name, path in exports.items()}
+  accuracy = results["savedmodel"]["accuracy"]
+  assert results["onnx"]["accuracy"] == accuracy
+  assert results["tflite"]["accuracy"] == accuracy
+  assert abs(results["tflite-int8"]["accuracy"] - accuracy) <= 0.02
+  assert results["onnx"]["negative_log_likelihood"] == pytest.approx(
+      results["savedmodel"]["negative_log_likelihood"], abs=1e-4)
+
+
+def test_existing_exports_are_never_replaced_unasked(run_dir, exports,
+                                                     capsys):
+  before = (exports["onnx"] / "model.onnx").stat().st_mtime_ns
+  with pytest.raises(serving.ExportError, match="--overwrite"):
+    serving.export_run(run_dir, export_format="onnx")
+  assert cli.main(["export", str(run_dir), "--format", "tflite"]) == 2
+  assert "--overwrite" in capsys.readouterr().err
+  assert (exports["onnx"] / "model.onnx").stat().st_mtime_ns == before
+
+
+def test_calibrate_bakes_the_temperature_into_every_format(run_dir, tmp_path,
+                                                           capsys):
+  assert cli.main(["export", str(run_dir), "--format", "onnx", "--calibrate",
+                   "--output", str(tmp_path / "onnx")]) == 0
+  out = capsys.readouterr().out
+  assert "fitted on validation" in out and "expected calibration error" in out
+  fit = serving.read_export_info(tmp_path / "onnx")["calibration"]
+  assert fit["split"] == "validation" and fit["examples"] == 1275
+  assert fit["temperature"] > 0 and fit["temperature"] != 1.0
+  assert fit["nll_after"] <= fit["nll_before"] + 1e-9
+  serving.export_run(run_dir, tmp_path / "int8", export_format="tflite-int8",
+                     calibrate=True)
+  run = RunDir(run_dir)
+  model, _ = run.restore_model()
+  images, _ = serving.split_as_uint8(run, "test", max_examples=64)
+  expected = serving.predict_probabilities(model, images, (28, 28),
+                                           fit["temperature"]).numpy()
+  onnx = runtimes.load_export(tmp_path / "onnx")
+  assert onnx.info["temperature"] == pytest.approx(fit["temperature"])
+  np.testing.assert_allclose(onnx.probabilities(images), expected, atol=1e-5)
+  int8 = runtimes.load_export(tmp_path / "int8")
+  assert int8.info["temperature"] == pytest.approx(fit["temperature"],
+                                                   rel=1e-6)
+  np.testing.assert_allclose(int8.probabilities(images), expected, atol=0.1)
+
+
+def test_missing_converter_names_the_extra(run_dir, tmp_path, monkeypatch,
+                                           capsys):
+  monkeypatch.setitem(sys.modules, "tf2onnx", None)  # Import fails.
+  with pytest.raises(serving.ExportError, match=r"snt-zoo\[export\]"):
+    serving.export_run(run_dir, tmp_path / "x", export_format="onnx")
+  assert cli.main(["export", str(run_dir), "--format", "onnx", "--output",
+                   str(tmp_path / "y")]) == 2
+  err = capsys.readouterr().err
+  assert err.count("\n") == 1 and "pip install 'snt-zoo[export]'" in err
+  assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_compare_formats_cli(run_dir, tmp_path, capsys):
+  output = tmp_path / "rows.json"
+  assert cli.main(["export", str(run_dir), "--compare-formats",
+                   "--max-examples", "100", "--json", str(output)]) == 0
+  out = capsys.readouterr().out
+  assert "| tflite-int8 |" in out and "100 examples of the test split" in out
+  rows = json.loads(output.read_text())
+  assert [r["format"] for r in rows] == list(export_formats.FORMATS)
+  assert not any(p.name.startswith("export") for p in tmp_path.iterdir())
+
+
+def test_cli_lists_the_library_formats():
+  assert cli.EXPORT_FORMATS == export_formats.FORMATS

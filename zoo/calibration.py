@@ -1,0 +1,134 @@
+"""How far predicted probabilities are from observed frequencies, and the fix.
+
+    calibration.expected_calibration_error(logits, labels)   # TFP, 15 bins
+    calibration.negative_log_likelihood(logits, labels)
+    temperature = calibration.fit_temperature(val_logits, val_labels)
+    probabilities = softmax(logits / temperature)
+
+Temperature scaling (Guo et al., 2017) divides every logit by one scalar
+fitted to minimise the negative log-likelihood of held-out data: the
+predicted classes (and so the accuracy) do not change, only how confident
+the probabilities are. `calibrate_run` fits it for a training run on its
+validation split, or on its evaluation split when the run has none.
+"""
+
+from typing import Any, Dict, Optional
+
+import numpy as np
+import tensorflow as tf
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+  logits = np.asarray(logits, np.float64)
+  return logits - np.logaddexp.reduce(logits, axis=-1, keepdims=True)
+
+
+def negative_log_likelihood(logits: np.ndarray, labels: np.ndarray) -> float:
+  """Mean -log p(label) under softmax(logits).
+
+  Args:
+    logits: `[N, K]` (log-probabilities work too).
+    labels: `[N]` int class indices.
+
+  Returns:
+    The mean negative log-likelihood in nats.
+  """
+  labels = np.asarray(labels, np.int64)
+  log_probs = _log_softmax(logits)
+  return float(-log_probs[np.arange(len(labels)), labels].mean())
+
+
+def expected_calibration_error(logits: np.ndarray, labels: np.ndarray,
+                               num_bins: int = 15) -> float:
+  """Expected calibration error of the top class, in `num_bins` equal bins.
+
+  The mean over bins of confidence in [0, 1] of |accuracy - mean confidence|,
+  weighted by the share of examples in the bin
+  (`tfp.stats.expected_calibration_error`).
+  """
+  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+  ece = tfp.stats.expected_calibration_error(
+      num_bins, logits=tf.constant(_log_softmax(logits), tf.float32),
+      labels_true=tf.constant(np.asarray(labels), tf.int32))
+  return float(ece)
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray,
+                    max_iterations: int = 100) -> float:
+  """The temperature T minimising the NLL of softmax(logits / T).
+
+  Minimised over log T with L-BFGS (`tfp.optimizer.lbfgs_minimize`), so T
+  stays positive.
+
+  Args:
+    logits: `[N, K]` held-out logits.
+    labels: `[N]` int class indices.
+    max_iterations: L-BFGS iterations.
+
+  Returns:
+    The fitted temperature (> 1 when the model is over-confident).
+
+  Raises:
+    ValueError: With no examples or a fit that does not converge.
+  """
+  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+  if len(labels) == 0:
+    raise ValueError("Cannot fit a temperature on no examples.")
+  logits = tf.constant(np.asarray(logits, np.float64))
+  labels = tf.constant(np.asarray(labels, np.int64))
+
+  def loss_and_gradient(log_temperature):
+    return tfp.math.value_and_gradient(
+        lambda t: tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(
+                labels=labels, logits=logits * tf.exp(-t[0]))),
+        log_temperature)
+
+  result = tfp.optimizer.lbfgs_minimize(
+      loss_and_gradient, initial_position=tf.zeros([1], tf.float64),
+      max_iterations=max_iterations, tolerance=1e-10)
+  temperature = float(np.exp(result.position.numpy()[0]))
+  if not np.isfinite(temperature) or bool(result.failed):
+    raise ValueError("Temperature fitting did not converge.")
+  return temperature
+
+
+def calibration_split(run) -> str:
+  """The split a run calibrates on: validation if it has one, else eval."""
+  counts = run.dataset().info.num_examples
+  if counts.get("validation"):
+    return "validation"
+  return run.config["data"].get("eval_split", "test")
+
+
+def calibrate_run(run, model, split: Optional[str] = None,
+                  batch_size: int = 500) -> Dict[str, Any]:
+  """Fits a temperature for a run's model on held-out data.
+
+  Args:
+    run: A `RunDir`.
+    model: The run's restored model.
+    split: Default `calibration_split(run)`.
+    batch_size: Examples per forward pass.
+
+  Returns:
+    `{"temperature", "split", "examples", "ece_before", "ece_after",
+    "nll_before", "nll_after", "ece_bins"}`.
+  """
+  from zoo import evaluation  # pylint: disable=g-import-not-at-top
+  split = split or calibration_split(run)
+  batches = run.dataset().load(split, normalize=run.normalization,
+                               batch_size=batch_size)
+  predicted = evaluation.predict_dataset(model, batches)
+  logits, labels = predicted["logits"], predicted["labels"]
+  temperature = fit_temperature(logits, labels)
+  return {
+      "temperature": temperature,
+      "split": split,
+      "examples": int(len(labels)),
+      "ece_bins": 15,
+      "ece_before": expected_calibration_error(logits, labels),
+      "ece_after": expected_calibration_error(logits / temperature, labels),
+      "nll_before": negative_log_likelihood(logits, labels),
+      "nll_after": negative_log_likelihood(logits / temperature, labels),
+  }

@@ -1,0 +1,119 @@
+"""Every export format of one run, side by side: size, parity, accuracy, speed.
+
+    rows = format_comparison.compare_formats("runs/tfjs_mnist-...")
+    print(format_comparison.format_table(rows))
+
+Each format is exported into a temporary directory (the run's own exports
+are never touched), loaded in its runtime (`zoo.runtimes`) and fed the same
+uint8 images of the evaluation split. The SavedModel's probabilities are the
+reference for the largest absolute difference; images/s is measured in this
+process on the CPU, over the whole split after one warm-up batch.
+"""
+
+import os
+import pathlib
+import tempfile
+import time
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from zoo import export_formats
+from zoo import runtimes
+from zoo import serving
+from zoo.training.run_dir import RunDir
+
+
+def _export_size(directory: pathlib.Path) -> int:
+  """Bytes of an export's model files (its export_info.json excluded)."""
+  return sum(path.stat().st_size for path in directory.rglob("*")
+             if path.is_file() and path.name != serving.INFO_FILE)
+
+
+def measure(runtime: runtimes.ExportRuntime, images: np.ndarray,
+            batch_size: int = 100) -> Dict[str, Any]:
+  """Runs a runtime over `images` in batches, timing all but a warm-up.
+
+  Returns:
+    `{"probabilities": [N, K], "images_per_sec": float}`.
+  """
+  runtime.probabilities(images[:batch_size])  # Builds and allocates once.
+  outputs = []
+  start = time.perf_counter()
+  for first in range(0, len(images), batch_size):
+    outputs.append(runtime.probabilities(images[first:first + batch_size]))
+  elapsed = time.perf_counter() - start
+  return {"probabilities": np.concatenate(outputs),
+          "images_per_sec": len(images) / max(elapsed, 1e-9)}
+
+
+def compare_formats(run_dir: os.PathLike,
+                    formats: Sequence[str] = export_formats.FORMATS,
+                    split: Optional[str] = None,
+                    max_examples: Optional[int] = None,
+                    batch_size: int = 100,
+                    checkpoint: Optional[os.PathLike] = None,
+                    calibrate: bool = False) -> List[Dict[str, Any]]:
+  """Exports a run in each format and measures each export.
+
+  Args:
+    run_dir: The run directory.
+    formats: Formats to compare; the SavedModel is always included (it is
+      the reference).
+    split: Default the run's `data.eval_split`.
+    max_examples: Only the first N examples of the split.
+    batch_size: Images per inference call.
+    checkpoint: Default the best, else the latest.
+    calibrate: Export with a fitted temperature (see `serving.export_run`).
+
+  Returns:
+    One row per format: `format`, `file_bytes`, `max_abs_diff` (against the
+    SavedModel's probabilities), `accuracy`, `images_per_sec`, `examples`,
+    `split`, `temperature`.
+  """
+  run = RunDir(run_dir)
+  split = split or run.config["data"].get("eval_split", "test")
+  formats = [export_formats.SAVEDMODEL] + [
+      f for f in formats if f != export_formats.SAVEDMODEL]
+  for export_format in formats:
+    export_formats.check_dependencies(export_format)
+  images, labels = serving.split_as_uint8(run, split, max_examples)
+  rows, reference = [], None
+  with tempfile.TemporaryDirectory(prefix="snt-zoo-formats-") as scratch:
+    for export_format in formats:
+      directory = serving.export_run(
+          run.path, pathlib.Path(scratch) / export_format, checkpoint,
+          export_format=export_format, calibrate=calibrate)
+      runtime = runtimes.load_export(directory)
+      measured = measure(runtime, images, batch_size)
+      probabilities = measured["probabilities"]
+      if reference is None:
+        reference = probabilities
+      rows.append({
+          "format": export_format,
+          "file_bytes": _export_size(directory),
+          "max_abs_diff": float(np.abs(probabilities - reference).max()),
+          "accuracy": float((probabilities.argmax(-1) == labels).mean()),
+          "images_per_sec": measured["images_per_sec"],
+          "examples": int(len(labels)),
+          "split": split,
+          "temperature": float(runtime.info.get("temperature", 1.0)),
+      })
+  return rows
+
+
+def format_table(rows: List[Dict[str, Any]]) -> str:
+  """The comparison as a Markdown table (the README's)."""
+  lines = [
+      "| format | file size | max abs. difference vs SavedModel | accuracy "
+      "| images/s (CPU, same process) |",
+      "| --- | ---: | ---: | ---: | ---: |"]
+  for row in rows:
+    lines.append(
+        f"| {row['format']} | {row['file_bytes'] / 1e6:,.2f} MB | "
+        f"{row['max_abs_diff']:.1e} | {100 * row['accuracy']:.2f}% | "
+        f"{row['images_per_sec']:,.0f} |")
+  if rows:
+    lines.append(f"\n{rows[0]['examples']} examples of the "
+                 f"{rows[0]['split']} split.")
+  return "\n".join(lines)
