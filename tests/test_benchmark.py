@@ -1,11 +1,20 @@
 """zoo.benchmark and `snt-zoo benchmark`: well-formed figures end to end."""
 
 import json
+import sys
 
 import pytest
+import tensorflow as tf
 
+from zoo import _registry
 from zoo import benchmark
 from zoo import cli
+from zoo.training import precision as precision_lib
+
+_BFLOAT16_CPU = precision_lib.Hardware(
+    cpu_model="Test CPU", cpu_flags=frozenset({"avx512f", "avx512_bf16"}))
+_PLAIN_CPU = precision_lib.Hardware(cpu_model="Test CPU",
+                                    cpu_flags=frozenset({"avx2"}))
 
 
 def _check_summary(summary, reps):
@@ -20,7 +29,7 @@ def test_softmax_against_keras_json_and_table(tmp_path, capsys):
   assert cli.main([
       "benchmark", "--model", "softmax_regression", "--batch-size", "8", "--compare",
       "keras", "--reps", "2", "--steps", "2", "--warmup", "1", "--jit", "on",
-      "--json", str(path)]) == 0
+      "--matmul-size", "64", "--json", str(path)]) == 0
   results = json.loads(path.read_text())
   assert results["jit_compile"] is True
   assert results["model"] == "softmax_regression"
@@ -30,7 +39,8 @@ def test_softmax_against_keras_json_and_table(tmp_path, capsys):
     _check_summary(entry["train_images_per_sec"], 2)
     _check_summary(entry["inference_images_per_sec"], 2)
     assert entry["memory"]["peak_rss_mb"] > 0
-  assert results["ratio"]["train"] > 0 and results["ratio"]["inference"] > 0
+  ratio = results["ratios"]["keras"]
+  assert ratio["train"] > 0 and ratio["inference"] > 0
   table = capsys.readouterr().out
   assert "zoo / keras: train" in table
   assert "keras" in table and "softmax_regression" in table
@@ -39,9 +49,9 @@ def test_softmax_against_keras_json_and_table(tmp_path, capsys):
 def test_deep_mnist_zoo_only_training_only():
   results = benchmark.run_benchmark(benchmark.Options(
       model="deep_mnist_cnn", batch_size=4, reps=2, steps=1, warmup=0,
-      no_inference=True))
+      no_inference=True, matmul_size=0))
   assert set(results["frameworks"]) == {"zoo"}
-  assert "ratio" not in results
+  assert results["ratios"] == {}
   zoo = results["frameworks"]["zoo"]
   _check_summary(zoo["train_images_per_sec"], 2)
   assert "inference_images_per_sec" not in zoo
@@ -52,3 +62,115 @@ def test_deep_mnist_zoo_only_training_only():
 def test_rejects_bad_choices(flag):
   with pytest.raises(SystemExit):
     cli.main(["benchmark", "--model", "softmax_regression", flag, "bogus"])
+
+
+@pytest.mark.parametrize("text, sides", [
+    ("none", ()), ("", ()), ("keras", ("keras",)), ("torch", ("torch",)),
+    ("keras,torch", ("keras", "torch")), ("torch, keras", ("torch", "keras")),
+    ("keras,keras", ("keras",)),
+])
+def test_parse_compare(text, sides):
+  assert benchmark.parse_compare(text) == sides
+
+
+def test_unknown_compare_side_is_a_one_line_usage_error(capsys):
+  assert cli.main(["benchmark", "--model", "softmax_regression",
+                   "--compare", "keras,jax"]) == 2
+  error = capsys.readouterr().err.strip()
+  assert "unknown side 'jax'" in error and "keras, torch" in error
+  assert len(error.splitlines()) == 1
+
+
+def test_missing_torch_names_the_install_command(monkeypatch, capsys):
+  monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` fails.
+  with pytest.raises(benchmark.BenchmarkError, match="pip install"):
+    benchmark.import_torch()
+  assert cli.main(["benchmark", "--model", "deep_mnist_cnn",
+                   "--compare", "keras,torch"]) == 2
+  error = capsys.readouterr().err.strip()
+  assert len(error.splitlines()) == 1
+  assert "pip install 'torch==2.13.0+cpu'" in error
+
+
+def test_torch_side_covers_the_mnist_models_only(capsys):
+  assert cli.main(["benchmark", "--model", "xception",
+                   "--compare", "torch"]) == 2
+  assert "deep_mnist_cnn" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mode, hardware, expected", [
+    ("defaults", _BFLOAT16_CPU, ("mixed_bfloat16", "float32", "float32")),
+    ("defaults", _PLAIN_CPU, ("float32", "float32", "float32")),
+    ("auto", _BFLOAT16_CPU, ("mixed_bfloat16",) * 3),
+    ("auto", _PLAIN_CPU, ("float32",) * 3),
+    ("mixed_bfloat16", _PLAIN_CPU, ("mixed_bfloat16",) * 3),
+    ("float32", _BFLOAT16_CPU, ("float32",) * 3),
+])
+def test_defaults_of_each_side_or_equal_precision(mode, hardware, expected):
+  resolved = benchmark.side_precisions(mode, ("keras", "torch"), hardware)
+  assert tuple(resolved[s].precision for s in ("zoo", "keras", "torch")) == (
+      expected)
+
+
+def test_torch_is_not_timed_in_float16():
+  with pytest.raises(benchmark.BenchmarkError, match="torch"):
+    benchmark.side_precisions("mixed_float16", ("torch",), _PLAIN_CPU)
+  assert benchmark.side_precisions("mixed_float16", ("keras",), _PLAIN_CPU)[
+      "keras"].precision == "mixed_float16"
+
+
+def test_peak_and_fraction_arithmetic():
+  assert benchmark.matmul_gflops(1000, 0.5) == pytest.approx(4.0)
+  # 1,000 images/s x 3 MFLOP = 3 GFLOP/s of a 10 GFLOP/s peak.
+  assert benchmark.fraction_of_peak(1000, 3e6, 10.0) == pytest.approx(0.3)
+  assert benchmark.measure_matmul_peak(tf.float32, size=64, reps=1) > 0
+
+
+@pytest.mark.parametrize("name, shape, expected", [
+    ("softmax_regression", (28, 28, 1), 2 * 784 * 10),
+    # Two 5x5 SAME convolutions (28x28, then 14x14), 3136x1024, 1024x10.
+    ("deep_mnist_cnn", (28, 28, 1),
+     2 * (28 * 28 * 32 * 25 * 1 + 14 * 14 * 64 * 25 * 32 + 3136 * 1024 +
+          1024 * 10)),
+])
+def test_forward_flops_from_layer_shapes(name, shape, expected):
+  model = _registry.create_model(name, num_classes=10)
+  model(tf.zeros([1, *shape]), is_training=False)
+  assert benchmark.forward_flops(model, shape) == expected
+
+
+def test_every_side_runs_in_equal_precision(monkeypatch):
+  monkeypatch.setattr(precision_lib, "detect_hardware",
+                      lambda *_, **__: _BFLOAT16_CPU)
+  results = benchmark.run_benchmark(benchmark.Options(
+      model="softmax_regression", batch_size=4, compare="keras,torch",
+      reps=1, steps=1, warmup=0, precision="mixed_bfloat16",
+      matmul_size=64))
+  assert set(results["frameworks"]) == {"zoo", "keras", "torch"}
+  assert set(results["matmul_peak_gflops"]) == {"bfloat16"}
+  for entry in results["frameworks"].values():
+    assert entry["precision"] == "mixed_bfloat16"
+    assert entry["train_fraction_of_peak"] > 0
+    _check_summary(entry["train_images_per_sec"], 1)
+  assert set(results["ratios"]) == {"keras", "torch"}
+  assert results["hardware"]["cpu_bfloat16_flags"] == ["avx512_bf16"]
+  table = benchmark.format_table(results)
+  assert "zoo / torch: train" in table and "zoo / keras: train" in table
+  assert "bfloat16 flags: avx512_bf16" in table and "Matmul peak" in table
+
+
+def test_defaults_of_each_side_with_the_cnn(monkeypatch):
+  monkeypatch.setattr(precision_lib, "detect_hardware",
+                      lambda *_, **__: _BFLOAT16_CPU)
+  results = benchmark.run_benchmark(benchmark.Options(
+      model="deep_mnist_cnn", batch_size=4, compare="torch", reps=1,
+      steps=1, warmup=0, matmul_size=64))
+  frameworks = results["frameworks"]
+  assert frameworks["zoo"]["precision"] == "mixed_bfloat16"
+  assert frameworks["torch"]["precision"] == "float32"
+  assert set(results["matmul_peak_gflops"]) == {"bfloat16", "float32"}
+  assert results["flops_per_image"]["train"] == (
+      3 * results["flops_per_image"]["forward"])
+  for entry in frameworks.values():
+    assert entry["train_fraction_of_peak"] > 0
+    assert entry["inference_fraction_of_peak"] > 0

@@ -1,12 +1,18 @@
-"""Mixed precision in the Trainer, and the fused-update / fast-BN paths."""
+"""Mixed precision in the Trainer, `auto` (hardware mocked), and the
+fused-update / fast-BN paths."""
+
+import json
 
 import numpy as np
 import pytest
 import sonnet as snt
 import tensorflow as tf
+import yaml
 
 from zoo import _registry
 from zoo import flows
+from zoo import training
+from zoo.training import config as config_lib
 from zoo.training import precision
 from zoo.training.optimizers import Optimizer
 from zoo.training.trainer import Trainer
@@ -100,3 +106,195 @@ def test_fast_batch_norm_matches_sonnet():
   np.testing.assert_allclose(fast.moving_variance.value.numpy(),
                              plain.moving_variance.value.numpy(), rtol=1e-6)
   assert [v.name for v in fast.variables] == [v.name for v in plain.variables]
+
+
+# `auto`: hardware mocked ------------------------------------------------------
+
+_XEON_AMX = """processor	: 0
+vendor_id	: GenuineIntel
+model name	: Intel(R) Xeon(R) Platinum 8480+
+flags		: fpu vme sse sse2 avx avx2 avx512f avx512bw avx512_bf16 amx_bf16 amx_tile amx_int8
+bugs		: spectre_v1
+
+processor	: 1
+model name	: Intel(R) Xeon(R) Platinum 8480+
+flags		: fpu vme sse sse2 avx avx2 avx512f avx512bw avx512_bf16 amx_bf16 amx_tile amx_int8
+"""
+_EPYC_ZEN4 = """processor	: 0
+vendor_id	: AuthenticAMD
+model name	: AMD EPYC 9B14
+flags		: fpu sse2 avx avx2 avx512f avx512_bf16 avx512_vnni
+"""
+_SKYLAKE = """processor	: 0
+model name	: Intel(R) Xeon(R) CPU @ 2.00GHz
+flags		: fpu sse2 avx avx2 avx512f avx512bw avx512_vnni
+"""
+
+
+@pytest.mark.parametrize("text, model, expected_flags", [
+    (_XEON_AMX, "Intel(R) Xeon(R) Platinum 8480+",
+     ("avx512_bf16", "amx_bf16")),
+    (_EPYC_ZEN4, "AMD EPYC 9B14", ("avx512_bf16",)),
+    (_SKYLAKE, "Intel(R) Xeon(R) CPU @ 2.00GHz", ()),
+    ("", "", ()),
+])
+def test_parse_cpuinfo(text, model, expected_flags):
+  parsed_model, flags = precision.parse_cpuinfo(text)
+  assert parsed_model == model
+  hardware = precision.Hardware(cpu_model=parsed_model, cpu_flags=flags)
+  assert hardware.cpu_bfloat16_flags == expected_flags
+  assert ("avx2" in flags) == bool(text)
+
+
+@pytest.mark.parametrize("cpuinfo, expected", [
+    (_XEON_AMX, "mixed_bfloat16"),
+    (_EPYC_ZEN4, "mixed_bfloat16"),
+    (_SKYLAKE, "float32"),
+    ("", "float32"),  # Not Linux, or /proc/cpuinfo unreadable.
+])
+def test_auto_on_a_cpu_follows_its_bfloat16_flags(cpuinfo, expected):
+  _, flags = precision.parse_cpuinfo(cpuinfo)
+  resolution = precision.resolve("auto", precision.Hardware(cpu_flags=flags))
+  assert resolution.precision == expected
+  assert resolution.reason.startswith("auto: ")
+
+
+@pytest.mark.parametrize("capabilities, cpuinfo, expected", [
+    (((8, 0),), _SKYLAKE, "mixed_bfloat16"),           # A100.
+    (((9, 0), (8, 6)), _SKYLAKE, "mixed_bfloat16"),
+    (((7, 5),), _XEON_AMX, "float32"),                 # T4: the GPU decides.
+    (((8, 0), (7, 0)), _XEON_AMX, "float32"),          # Every GPU must have it.
+])
+def test_auto_with_gpus_follows_their_compute_capability(
+    capabilities, cpuinfo, expected):
+  _, flags = precision.parse_cpuinfo(cpuinfo)
+  hardware = precision.Hardware(cpu_flags=flags,
+                                gpu_compute_capabilities=capabilities)
+  assert precision.resolve("auto", hardware).precision == expected
+
+
+def test_auto_on_tpus_is_bfloat16():
+  _, flags = precision.parse_cpuinfo(_SKYLAKE)
+  hardware = precision.Hardware(cpu_flags=flags, num_tpus=8,
+                                gpu_compute_capabilities=((7, 0),))
+  resolution = precision.resolve("auto", hardware)
+  assert resolution.precision == "mixed_bfloat16"
+  assert "TPU" in resolution.reason
+
+
+@pytest.mark.parametrize("name", precision.COMPUTE_PRECISIONS)
+def test_explicit_precision_is_kept_without_looking_at_hardware(
+    name, monkeypatch):
+  def fail(*_):
+    raise AssertionError("hardware detected for an explicit precision")
+  monkeypatch.setattr(precision, "detect_hardware", fail)
+  assert precision.resolve(name).precision == name
+  with pytest.raises(ValueError, match="train.precision"):
+    precision.resolve("float8")
+
+
+def test_detect_hardware_reads_gpu_details_and_cpuinfo(monkeypatch):
+  gpus = [tf.config.PhysicalDevice("/physical_device:GPU:0", "GPU"),
+          tf.config.PhysicalDevice("/physical_device:GPU:1", "GPU")]
+  details = {gpus[0].name: {"compute_capability": (8, 0)},
+             gpus[1].name: {"compute_capability": (8, 9)}}
+  monkeypatch.setattr(tf.config, "list_physical_devices",
+                      lambda kind=None: gpus if kind == "GPU" else [])
+  monkeypatch.setattr(tf.config.experimental, "get_device_details",
+                      lambda device: details[device.name])
+  hardware = precision.detect_hardware(cpuinfo=_SKYLAKE)
+  assert hardware.gpu_compute_capabilities == ((8, 0), (8, 9))
+  assert hardware.cpu_model == "Intel(R) Xeon(R) CPU @ 2.00GHz"
+  assert hardware.num_tpus == 0
+  assert precision.resolve("auto", hardware).precision == "mixed_bfloat16"
+
+
+def test_cpuinfo_is_not_read_off_linux(monkeypatch, tmp_path):
+  path = tmp_path / "cpuinfo"
+  path.write_text(_XEON_AMX)
+  assert precision.read_cpuinfo(path) == _XEON_AMX
+  monkeypatch.setattr(precision.sys, "platform", "darwin")
+  assert precision.read_cpuinfo(path) == ""
+  assert precision.read_cpuinfo(tmp_path / "missing") == ""
+
+
+@pytest.mark.parametrize("cpuinfo, dtype", [(_XEON_AMX, tf.bfloat16),
+                                            (_SKYLAKE, tf.float32)])
+def test_trainer_resolves_auto(cpuinfo, dtype, monkeypatch):
+  _, flags = precision.parse_cpuinfo(cpuinfo)
+  monkeypatch.setattr(precision, "detect_hardware",
+                      lambda *_, **__: precision.Hardware(cpu_flags=flags))
+  trainer = _trainer(_registry.create_model("softmax_regression"),
+                     precision="auto")
+  assert trainer.compute_dtype == dtype
+  assert trainer.precision in precision.COMPUTE_PRECISIONS
+  with pytest.raises(ValueError, match="resolved"):
+    precision.compute_dtype("auto")
+
+
+def _quick_config(run_dir, *overrides):
+  return config_lib.load_config("softmax_mnist_quick", [
+      f"run_dir={run_dir}", "train.steps=2", "train.log_every=1",
+      "train.eval_every=100", "data.eval_batch_size=1500", *overrides])
+
+
+def _pretend(monkeypatch, cpuinfo):
+  _, flags = precision.parse_cpuinfo(cpuinfo)
+  monkeypatch.setattr(precision, "detect_hardware",
+                      lambda *_, **__: precision.Hardware(cpu_flags=flags))
+
+
+def test_a_run_records_auto_and_what_it_resolved_to_and_keeps_it(
+    tmp_path, monkeypatch, capsys):
+  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
+  monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path / "cache"))
+  run_dir = tmp_path / "run"
+  _pretend(monkeypatch, _XEON_AMX)
+  training.run(_quick_config(run_dir))
+  printed = capsys.readouterr().out
+  assert printed.count("Precision: mixed_bfloat16 (auto: CPU flags "
+                       "avx512_bf16, amx_bf16)") == 1
+  saved = yaml.safe_load((run_dir / "config.yaml").read_text())
+  assert saved["train"]["precision"] == "auto"
+  assert saved["resolved_precision"] == "mixed_bfloat16"
+  records = [json.loads(line) for line in
+             (run_dir / "metrics.jsonl").read_text().splitlines()]
+  assert records and {r["precision"] for r in records} == {"mixed_bfloat16"}
+
+  # Resumed on a machine without bfloat16 units, `auto` keeps the run's.
+  _pretend(monkeypatch, _SKYLAKE)
+  training.run(_quick_config(run_dir, "train.steps=3"))
+  assert "Precision: mixed_bfloat16 (auto, as recorded" in (
+      capsys.readouterr().out)
+  assert training.RunDir(run_dir).resolved_precision == "mixed_bfloat16"
+  # An explicit precision the checkpoints were not trained in is refused.
+  with pytest.raises(training.ConfigError,
+                     match="resolved_precision: 'mixed_bfloat16' -> "
+                     "'float32'"):
+    training.run(_quick_config(run_dir, "train.steps=4",
+                               "train.precision=float32"))
+  # Naming the precision the run has is the same as `auto`.
+  training.run(_quick_config(run_dir, "train.steps=4",
+                             "train.precision=mixed_bfloat16"))
+
+
+def test_runs_recorded_before_auto_resume_in_their_precision(tmp_path):
+  old = {"model": {"name": "softmax_regression"},
+         "train": {"precision": "float32"}}
+  (tmp_path / "config.yaml").write_text(yaml.safe_dump(old))
+  assert training.RunDir(tmp_path).resolved_precision == "float32"
+  (tmp_path / "config.yaml").write_text(yaml.safe_dump(
+      dict(old, train={"precision": "auto"})))
+  assert training.RunDir(tmp_path).resolved_precision is None
+
+
+def test_config_default_is_auto_and_an_override_forces_float32():
+  assert config_lib.load_config("deep_mnist_quick")["train"]["precision"] == (
+      "auto")
+  forced = config_lib.load_config("deep_mnist_quick",
+                                  ["train.precision=float32"])
+  assert precision.resolve(forced["train"]["precision"]).precision == (
+      "float32")
+  with pytest.raises(config_lib.ConfigError,
+                     match="Did you mean 'mixed_bfloat16'"):
+    config_lib.load_config("deep_mnist_quick", ["train.precision=bfloat16"])

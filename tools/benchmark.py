@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""Training throughput against Keras, or input-pipeline throughput.
+"""Training throughput against Keras and PyTorch, or input-pipeline throughput.
 
-  python tools/benchmark.py --model deep_mnist_cnn --compare keras
+  python tools/benchmark.py --model deep_mnist_cnn --compare keras,torch
   python tools/benchmark.py --data --sizes 149 299
 
 The same as `snt-zoo benchmark`; see `zoo/cli.py`.

@@ -2,7 +2,11 @@
 
 `train.precision` is one of `PRECISIONS`:
 
-* `float32`: everything in float32 (the default).
+* `auto` (the default): `mixed_bfloat16` where the hardware computes
+  bfloat16 natively, `float32` elsewhere; see `resolve`. A run decides once,
+  when it starts, prints the choice and records it in config.yaml
+  (`resolved_precision`) and metrics.jsonl; a resumed run keeps it.
+* `float32`: everything in float32 (set it to force float32 anywhere).
 * `mixed_bfloat16` / `mixed_float16`: variables stay float32 (the optimizer
   updates float32 master weights); inside the forward pass the images are
   cast to the compute dtype, and every kernel and bias (`w`, `b`) is read as
@@ -22,13 +26,26 @@ assigned, so the zoo applies the getter itself to kernels and biases only.
 """
 
 import contextlib
-from typing import Iterator
+import dataclasses
+import pathlib
+import sys
+from typing import FrozenSet, Iterator, Optional, Tuple
 
 import tensorflow as tf
 import tree
 from sonnet.src import custom_getter
 
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+AUTO = "auto"
+# What a trainer computes in; `auto` resolves to one of these.
+COMPUTE_PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+PRECISIONS = (AUTO,) + COMPUTE_PRECISIONS
+
+# x86 CPU flags (/proc/cpuinfo) of bfloat16 arithmetic that oneDNN uses:
+# AVX-512 BF16 dot products and AMX tiles.
+BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+# NVIDIA GPUs compute bfloat16 natively from Ampere (compute capability 8.0).
+BFLOAT16_MIN_COMPUTE_CAPABILITY = (8, 0)
+_CPUINFO = pathlib.Path("/proc/cpuinfo")
 
 # Models whose train step is faster with XLA on a CPU (docs/benchmark.md).
 _JIT_BY_DEFAULT = ("softmax_regression",)
@@ -45,11 +62,149 @@ def compute_dtype(precision: str) -> tf.DType:
   Raises:
     ValueError: On an unknown precision.
   """
-  if precision not in PRECISIONS:
+  if precision == AUTO:
+    raise ValueError("train.precision 'auto' must be resolved first "
+                     "(zoo.training.precision.resolve).")
+  if precision not in COMPUTE_PRECISIONS:
     raise ValueError(f"Unknown train.precision {precision!r}; use one of "
                      f"{PRECISIONS}.")
   return {"float32": tf.float32, "mixed_float16": tf.float16,
           "mixed_bfloat16": tf.bfloat16}[precision]
+
+
+# Hardware and `auto` ---------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Hardware:
+  """What decides `auto`: the CPU's flags and the accelerators present.
+
+  Attributes:
+    cpu_model: The CPU's name ("" where unknown).
+    cpu_flags: The CPU's feature flags (empty where unknown).
+    gpu_compute_capabilities: `(major, minor)` of each visible GPU.
+    num_tpus: TPU cores in use.
+  """
+  cpu_model: str = ""
+  cpu_flags: FrozenSet[str] = frozenset()
+  gpu_compute_capabilities: Tuple[Tuple[int, int], ...] = ()
+  num_tpus: int = 0
+
+  @property
+  def cpu_bfloat16_flags(self) -> Tuple[str, ...]:
+    """The CPU's bfloat16 arithmetic flags (of `BFLOAT16_CPU_FLAGS`)."""
+    return tuple(f for f in BFLOAT16_CPU_FLAGS if f in self.cpu_flags)
+
+
+def parse_cpuinfo(text: str) -> Tuple[str, FrozenSet[str]]:
+  """The CPU model and flags of a Linux `/proc/cpuinfo` text.
+
+  Only the first processor's entries are read (all cores of a machine
+  report the same).
+
+  Returns:
+    `(model name, flags)`; `""` and an empty set when the text has none.
+  """
+  model, flags = "", None
+  for line in text.splitlines():
+    key, sep, value = line.partition(":")
+    if not sep:
+      continue
+    key = key.strip()
+    if key == "model name" and not model:
+      model = value.strip()
+    elif key == "flags" and flags is None:
+      flags = frozenset(value.split())
+  return model, flags or frozenset()
+
+
+def read_cpuinfo(path: Optional[pathlib.Path] = None) -> str:
+  """`/proc/cpuinfo` on Linux; "" elsewhere or when it cannot be read."""
+  if not sys.platform.startswith("linux"):
+    return ""
+  try:
+    return pathlib.Path(path or _CPUINFO).read_text(errors="replace")
+  except OSError:
+    return ""
+
+
+def detect_hardware(strategy: Optional[tf.distribute.Strategy] = None,
+                    cpuinfo: Optional[str] = None) -> Hardware:
+  """The hardware this process computes on.
+
+  Lists physical devices only, so it does not initialise TensorFlow's
+  runtime.
+
+  Args:
+    strategy: The run's strategy; a `TPUStrategy` counts its replicas as
+      TPUs (TPUs may be listed only once the strategy connected to them).
+    cpuinfo: A `/proc/cpuinfo` text (default: this machine's).
+  """
+  model, flags = parse_cpuinfo(read_cpuinfo() if cpuinfo is None else cpuinfo)
+  capabilities = []
+  for gpu in tf.config.list_physical_devices("GPU"):
+    details = tf.config.experimental.get_device_details(gpu)
+    capabilities.append(tuple(details.get("compute_capability") or (0, 0)))
+  num_tpus = len(tf.config.list_physical_devices("TPU"))
+  if isinstance(strategy, tf.distribute.TPUStrategy):
+    num_tpus = max(num_tpus, strategy.num_replicas_in_sync)
+  return Hardware(cpu_model=model, cpu_flags=flags,
+                  gpu_compute_capabilities=tuple(capabilities),
+                  num_tpus=num_tpus)
+
+
+@dataclasses.dataclass(frozen=True)
+class Resolution:
+  """A precision to compute in and why it was chosen."""
+  precision: str
+  reason: str
+
+  def describe(self) -> str:
+    return f"{self.precision} ({self.reason})"
+
+
+def native_bfloat16(hardware: Hardware) -> Tuple[bool, str]:
+  """Whether the device that computes has bfloat16 units, and why.
+
+  TPUs, then GPUs (all of them must be compute capability 8.0 or newer),
+  then the CPU's flags decide: a model runs on the accelerator when there
+  is one.
+  """
+  if hardware.num_tpus:
+    return True, f"{hardware.num_tpus} TPU core(s)"
+  capabilities = hardware.gpu_compute_capabilities
+  if capabilities:
+    text = ", ".join(f"{major}.{minor}" for major, minor in capabilities)
+    if min(capabilities) >= BFLOAT16_MIN_COMPUTE_CAPABILITY:
+      return True, f"GPU compute capability {text}"
+    return False, (f"GPU compute capability {text}, bfloat16 needs "
+                   f"{'.'.join(map(str, BFLOAT16_MIN_COMPUTE_CAPABILITY))}")
+  found = hardware.cpu_bfloat16_flags
+  if found:
+    return True, f"CPU flags {', '.join(found)}"
+  if not hardware.cpu_flags:
+    return False, "CPU flags unknown on this system"
+  return False, f"CPU lacks {' and '.join(BFLOAT16_CPU_FLAGS)}"
+
+
+def resolve(precision: str,
+            hardware: Optional[Hardware] = None) -> Resolution:
+  """The precision to compute in: `auto` decided for `hardware`.
+
+  Args:
+    precision: One of `PRECISIONS`.
+    hardware: What to decide for (default: `detect_hardware()`); only read
+      for `auto`.
+
+  Raises:
+    ValueError: On an unknown precision.
+  """
+  if precision != AUTO:
+    compute_dtype(precision)  # Checks the name.
+    return Resolution(precision, "set in the config")
+  hardware = detect_hardware() if hardware is None else hardware
+  native, why = native_bfloat16(hardware)
+  return Resolution("mixed_bfloat16" if native else "float32", f"auto: {why}")
 
 
 def _is_weight(value) -> bool:

@@ -100,8 +100,9 @@ class Trainer:
       head_learning_rate_scale: Head rate = schedule(step) * this scale.
       jit_compile: Compile the train step with XLA.
       strategy: A `tf.distribute.Strategy`; the default strategy if `None`.
-      precision: `float32`, `mixed_float16` (with dynamic loss scaling) or
-        `mixed_bfloat16`; see `zoo.training.precision`.
+      precision: `float32`, `mixed_float16` (with dynamic loss scaling),
+        `mixed_bfloat16` or `auto` (resolved for this machine); see
+        `zoo.training.precision`.
       fuse_optimizer_update: Compile the (Sonnet) optimizer update with XLA
         into fused loops; same results, faster on CPUs.
 
@@ -125,15 +126,15 @@ class Trainer:
     if self.strategy.num_replicas_in_sync > 1 and not optimizer.use_keras:
       raise ValueError("Sonnet optimizers refuse multi-replica strategies: "
                        "build the Optimizer with use_keras=True.")
-    self.precision = precision
-    self.compute_dtype = precision_lib.compute_dtype(precision)
+    self.precision = precision_lib.resolve(precision).precision
+    self.compute_dtype = precision_lib.compute_dtype(self.precision)
     # The step counter is an ordinary (per-process) variable, not a mirrored
     # one, so the loop can read it with int(); every replica and worker
     # advances it identically once per step.
     self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     with self.strategy.scope():
       self.loss_scale = (precision_lib.DynamicLossScale()
-                         if precision == "mixed_float16" else None)
+                         if self.precision == "mixed_float16" else None)
     self.ema: Optional[WeightAverage] = None
     self._train_step = tf.function(self._distributed_train_step,
                                    jit_compile=jit_compile)
@@ -153,13 +154,21 @@ class Trainer:
   @classmethod
   def from_config(cls, model: ImageClassifier, config: dict,
                   total_steps: int,
-                  strategy: Optional[tf.distribute.Strategy] = None
-                  ) -> "Trainer":
+                  strategy: Optional[tf.distribute.Strategy] = None,
+                  precision: Optional[str] = None) -> "Trainer":
     """A trainer as a run config's `train` and `finetune` sections say.
 
     The optimizer(s), their learning-rate variables and the schedule come
     from `optimizers.optimization_from_config`, the one place that wires
     them.
+
+    Args:
+      model: The model.
+      config: A validated run config.
+      total_steps: Steps of the whole run (for schedules).
+      strategy: A `tf.distribute.Strategy`; the default strategy if `None`.
+      precision: Replaces `train.precision` (a run passes the precision it
+        resolved `auto` to).
     """
     strategy = strategy or tf.distribute.get_strategy()
     train, finetune = config["train"], config["finetune"]
@@ -177,7 +186,7 @@ class Trainer:
         head_optimizer=plan.head_optimizer,
         head_learning_rate_scale=plan.head_learning_rate_scale,
         jit_compile=train["jit_compile"], strategy=strategy,
-        precision=train["precision"])
+        precision=precision or train["precision"])
 
   def _logits(self, images: tf.Tensor, is_training: bool) -> tf.Tensor:
     """The model's float32 logits, computed in the trainer's precision."""
