@@ -37,6 +37,7 @@ from PIL import Image
 from . import dataset_info
 from . import download
 from .errors import DatasetError
+from .errors import SplitError
 from .options import ON_CORRUPT
 
 #: File name endings read as images (compared in lower case).
@@ -44,7 +45,8 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 # Formats tf.io.decode_image reads, as Pillow names them.
 _TF_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "BMP", "WEBP")
 _SCAN_VERSION = 2
-_TF_MESSAGE_NOISE = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]")
+_TF_MESSAGE_NOISE = re.compile(
+    r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]|\s*\bname:\s*$")
 
 #: (paths, int32 labels) of one split.
 SplitFiles = Tuple[Sequence[Path], np.ndarray]
@@ -94,8 +96,11 @@ def check_image(path: Path) -> Optional[str]:
   Returns:
     None when the file decodes, else a short reason.
   """
+  path = Path(path)
+  if path.is_symlink() and not path.exists():
+    return f"broken symbolic link (to {os.readlink(path)})"
   try:
-    contents = Path(path).read_bytes()
+    contents = path.read_bytes()
   except OSError as e:
     return f"cannot read ({e.strerror or e})"
   if not contents:
@@ -161,7 +166,8 @@ def find_corrupt(paths: Sequence[Path], root: Path,
     try:
       stat = path.stat()
     except OSError as e:
-      verdicts[key] = [None, None, f"cannot read ({e.strerror or e})"]
+      verdicts[key] = [None, None, check_image(path) or
+                       f"cannot read ({e.strerror or e})"]
       continue
     stamp = [stat.st_size, stat.st_mtime_ns]
     entry = cached.get(key)
@@ -256,7 +262,9 @@ def file_dataset(paths: Sequence[Path], labels: np.ndarray,
 
 def prepared(name: str, files: Dict[str, SplitFiles],
              class_names: Sequence[str], size: Tuple[int, int], source: str,
-             notes: Sequence[str] = ()) -> dataset_info.Prepared:
+             notes: Sequence[str] = (),
+             empty_fix: str = "Add images to the data directory."
+             ) -> dataset_info.Prepared:
   """The `Prepared` of a file dataset whose splits are already chosen.
 
   Args:
@@ -266,6 +274,7 @@ def prepared(name: str, files: Dict[str, SplitFiles],
     size: (height, width) of the images yielded.
     source: where the files are and how they were split.
     notes: what was reported while listing, scanning and splitting.
+    empty_fix: the remedy named when a split asked for has no images.
 
   Returns:
     A `Prepared` whose splits read and decode the files inside tf.data.
@@ -280,6 +289,9 @@ def prepared(name: str, files: Dict[str, SplitFiles],
   def make_split(split: str) -> Tuple[tf.data.Dataset, int]:
     dataset_info.check_split(name, split, list(files))
     paths, labels = files[split]
+    if not len(paths):
+      raise SplitError(f"{name}: the {split!r} split has no images "
+                       f"({source}). {empty_fix}")
     return file_dataset(paths, labels, size), len(paths)
 
   return dataset_info.Prepared(info=info, make_split=make_split)

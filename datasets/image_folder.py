@@ -16,7 +16,9 @@ Images are `.jpg`, `.jpeg`, `.png`, `.bmp` and `.gif` files (any case), in
 the class folder or below it. Class names are the class folders' names,
 sorted; label i is the i-th name. Hidden files and folders (a leading dot),
 other files, files outside class folders and class folders without images
-are left out and reported in `info.notes` and the log, never an error.
+are left out and reported in `info.notes` and the log, never an error
+(but a root with one class only is). Linked folders are followed; one
+already read within a class (a link loop) is left out and reported.
 Files that do not decode are handled by `on_corrupt` (see
 `image_files.py`, whose pipeline this dataset uses).
 """
@@ -32,6 +34,7 @@ from . import dataset_info
 from . import image_files
 from . import splits as splits_lib
 from .errors import DatasetError
+from .errors import SplitError
 
 _LOG = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class _Listing:
     self.hidden: List[str] = []
     self.other_files: List[str] = []
     self.loose_files: List[str] = []
+    self.repeated: List[str] = []
 
   def notes(self, where: str) -> List[str]:
     notes = []
@@ -67,6 +71,10 @@ class _Listing:
     if self.loose_files:
       notes.append(f"{len(self.loose_files)} file(s) outside class folders "
                    f"ignored in {where}: {_examples(self.loose_files)}")
+    if self.repeated:
+      notes.append(f"{len(self.repeated)} linked folder(s) already read "
+                   f"(a symbolic link loop or a second link) ignored in "
+                   f"{where}: {_examples(self.repeated)}")
     return notes
 
 
@@ -93,10 +101,21 @@ def list_class_folders(base: Path) -> _Listing:
 
 
 def _images_below(folder: Path, listing: _Listing, base: Path) -> List[Path]:
-  """Image files in `folder` and its sub-folders, sorted by path."""
+  """Image files in `folder` and its sub-folders, sorted by path.
+
+  Symbolic links to folders are followed, but a folder already walked (a
+  link loop, or two links to one folder) is walked once.
+  """
   images = []
+  seen = set()
   for directory, folders, files in os.walk(folder, followlinks=True):
     relative = Path(directory).relative_to(base)
+    real = os.path.realpath(directory)
+    if real in seen:
+      listing.repeated.append(str(relative))
+      folders[:] = []
+      continue
+    seen.add(real)
     listing.hidden.extend(str(relative / f) for f in folders
                           if f.startswith("."))
     folders[:] = sorted(f for f in folders if not f.startswith("."))
@@ -184,8 +203,10 @@ def _class_names(found: Dict[str, Dict[str, List[Path]]], root: Path
         f"{root}: no images in class folders (expected {_LAYOUT}; images "
         f"end in {', '.join(image_files.IMAGE_EXTENSIONS)}).")
   if len(names) == 1:
-    notes.append(f"only one class ({names[0]!r}): a classifier needs two or "
-                 "more class folders")
+    raise DatasetError(
+        f"{root}: only one class folder with images ({names[0]!r}); a "
+        "classifier needs two or more. Add a folder per class (expected "
+        f"{_LAYOUT}).")
   return names, notes
 
 
@@ -223,7 +244,8 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   if "" in found:
     ratio = options["split_ratio"]
     if not 0.0 < ratio <= 1.0:
-      raise ValueError(f"split_ratio must be in (0, 1], got {ratio}.")
+      raise SplitError(f"image_folder: split_ratio must be in (0, 1], got "
+                       f"{ratio}. Set data.split_ratio, e.g. 0.8.")
     train, test = splits_lib.stratified_split(labels, 1.0 - ratio,
                                               options["seed"])
     indices = {"train": train, "test": test}
@@ -231,7 +253,7 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
            f"{options['seed']})")
   else:
     if options["validation_fraction"] and "validation" in found:
-      raise ValueError(
+      raise SplitError(
           f"image_folder: {root} has a validation/ folder; leave "
           "validation_fraction at 0 (or remove validation/ to carve one out "
           "of train/).")
@@ -246,5 +268,14 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
     _LOG.warning("image_folder: %s", note)
   files = {split: ([Path(p) for p in paths[chosen]], labels[chosen])
            for split, chosen in indices.items()}
+  if "" in found:
+    empty_fix = (f"A class needs 2 or more images to reach two splits: add "
+                 f"images, or change data.split_ratio (now "
+                 f"{options['split_ratio']}) or data.validation_fraction "
+                 f"(now {options['validation_fraction']}).")
+  else:
+    empty_fix = (f"Add images to {root}/<split>/<class>/, or evaluate "
+                 "another split (data.eval_split).")
   return image_files.prepared(name, files, class_names, size,
-                              f"directory {root.absolute()} ({how})", notes)
+                              f"directory {root.absolute()} ({how})", notes,
+                              empty_fix=empty_fix)

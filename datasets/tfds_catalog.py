@@ -25,6 +25,7 @@ import tensorflow as tf
 from . import dataset_info
 from . import image_files
 from .errors import DatasetError
+from .errors import SplitError
 from .options import TFDS_PREFIX
 
 DEFAULT_IMAGE_SIZE = 224
@@ -135,7 +136,7 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
       options["image_size"], native or (DEFAULT_IMAGE_SIZE,
                                         DEFAULT_IMAGE_SIZE))
   if options["validation_fraction"]:
-    raise ValueError(
+    raise SplitError(
         f"{name}: validation_fraction does not apply to TFDS data; slice a "
         "split instead, e.g. data.train_split='train[:90%]' "
         "data.eval_split='train[90%:]'.")
@@ -160,12 +161,18 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
     try:
       dataset = builder.as_dataset(split=split, shuffle_files=False)
     except (ValueError, KeyError) as e:
-      raise ValueError(f"{name}: bad split {split!r} ({e}). Splits: "
+      lines = [line.strip() for line in str(e).strip("'\" ").splitlines()
+               if line.strip()]
+      reason = lines[-1] if lines else type(e).__name__
+      raise SplitError(f"{name}: bad split {split!r} ({reason}). Splits: "
                        f"{sorted(info.num_examples) or 'see the catalog'}; "
                        "slices such as 'train[:80%]' work too.") from None
     count = int(dataset.cardinality())
     if count < 0:
       count = int(builder.info.splits[split].num_examples)
+    if count == 0:
+      raise SplitError(f"{name}: split {split!r} has no examples. Splits: "
+                       f"{info.num_examples}; widen the slice.")
     dataset = dataset.map(to_pair, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.cache(), count
 

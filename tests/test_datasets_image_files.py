@@ -169,3 +169,17 @@ def test_resize_keeps_channels_and_rounds_to_uint8():
   resized = image_files.resize(image, (3, 4))
   assert resized.shape == (3, 4, 1) and resized.dtype == tf.uint8
   assert int(tf.reduce_max(resized)) == 200
+
+
+def test_reasons_are_clean_and_name_broken_links(tmp_path):
+  text = tmp_path / "notes.jpg"
+  text.write_text("not an image")
+  reason = image_files.check_image(text)
+  assert reason.startswith("not a readable image (TensorFlow: ")
+  assert "name:" not in reason and "[Op:" not in reason
+  link = tmp_path / "gone.png"
+  link.symlink_to(tmp_path / "elsewhere.png")
+  assert image_files.check_image(link) == (
+      f"broken symbolic link (to {tmp_path / 'elsewhere.png'})")
+  assert image_files.find_corrupt([link], tmp_path, "t") == {
+      link: image_files.check_image(link)}

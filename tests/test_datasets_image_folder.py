@@ -154,3 +154,47 @@ def test_channels_option_gives_grey_images(class_tree):
   assert images.shape == (3, 5, 5, 1)
   shades = images.numpy().mean(axis=(1, 2, 3)) * 255
   assert [_label_of_shade(s) for s in shades] == labels.numpy().tolist()
+
+
+def test_symlink_loops_are_walked_once_and_broken_links_named(tmp_path):
+  root = tmp_path / "linked"
+  _write_class(root / "cat", 0, 2)
+  _write_class(root / "dog", 1, 2)
+  (root / "cat" / "self").symlink_to(root / "cat")  # A loop.
+  (root / "dog" / "gone.png").symlink_to(tmp_path / "nowhere.png")
+  with pytest.raises(datasets.DatasetError) as raised:
+    datasets.info("image_folder", data_dir=str(root))
+  message = str(raised.value)
+  assert "1 corrupt image(s)" in message
+  assert "gone.png: broken symbolic link" in message
+  info = datasets.info("image_folder", data_dir=str(root),
+                       on_corrupt="skip", split_ratio=1.0)
+  assert info.num_examples["train"] == 4  # The loop adds no copies.
+  assert any("symbolic link loop" in note and "cat/self" in note
+             for note in info.notes)
+
+
+def test_one_class_is_an_error_naming_the_fix(tmp_path):
+  _write_class(tmp_path / "only" / "cat", 0, 3)
+  (tmp_path / "only" / "dog").mkdir()  # No images: not a class.
+  with pytest.raises(datasets.DatasetError,
+                     match=r"only one class folder with images \('cat'\).*"
+                     "Add a folder per class"):
+    datasets.info("image_folder", data_dir=str(tmp_path / "only"))
+
+
+def test_an_empty_split_fails_when_loaded_with_the_fix(tmp_path):
+  for label, name in enumerate(_CLASSES):
+    _write_class(tmp_path / "one_each" / name, label, 1)
+  data = datasets.prepare("image_folder", data_dir=str(tmp_path / "one_each"))
+  assert data.info.num_examples == {"train": 3, "test": 0}
+  with pytest.raises(datasets.DatasetError,
+                     match=r"'test' split has no images.*2 or more images.*"
+                     "split_ratio"):
+    data.load("test", batch_size=2)
+  assert len(list(data.load("train", batch_size=2))) == 2
+
+
+def test_bad_split_options_are_user_errors(class_tree):
+  with pytest.raises(datasets.DatasetError, match="split_ratio must be"):
+    datasets.info("image_folder", data_dir=str(class_tree), split_ratio=0.0)

@@ -1,5 +1,6 @@
 """Tests for datasets/tfds_catalog.py (`tfds:<name>`), offline on mock data."""
 
+import re
 import sys
 
 import numpy as np
@@ -81,3 +82,31 @@ def test_unknown_names_options_and_missing_package(tmp_path, monkeypatch):
   monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)
   with pytest.raises(datasets.DatasetError, match=r"snt-zoo\[tfds\]"):
     datasets.info("tfds:mnist")
+
+
+@pytest.fixture
+def strict_splits(mocked, monkeypatch):
+  """Mock data whose as_dataset parses split specs as TFDS does."""
+  mocked_as_dataset = tfds.core.DatasetBuilder.as_dataset
+
+  def as_dataset(self, split=None, **kwargs):
+    tfds.core.ReadInstruction.from_spec(split)  # Raises on a bad spec.
+    dataset = mocked_as_dataset(self, split=split, **kwargs)
+    return dataset.take(0) if split.endswith("[:0]") else dataset
+
+  monkeypatch.setattr(tfds.core.DatasetBuilder, "as_dataset", as_dataset)
+
+
+def test_bad_or_empty_split_specs_are_one_line_user_errors(strict_splits):
+  data = datasets.prepare("tfds:mnist")
+  for spec, reason in (("test[:abc]", "Unrecognized split format"),
+                       ("test[:200%]", "should be in \\[-100, 100\\]")):
+    with pytest.raises(datasets.DatasetError,
+                       match=f"bad split '{re.escape(spec)}' \\(.*{reason}"
+                       ) as raised:
+      data.load(spec)
+    assert "\n" not in str(raised.value)
+  with pytest.raises(datasets.DatasetError, match="has no examples"):
+    data.load("train[:0]")
+  with pytest.raises(datasets.DatasetError, match="slice a split"):
+    datasets.info("tfds:mnist", validation_fraction=0.1)

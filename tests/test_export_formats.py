@@ -189,3 +189,21 @@ def test_compare_formats_cli(run_dir, tmp_path, capsys):
 
 def test_cli_lists_the_library_formats():
   assert cli.EXPORT_FORMATS == export_formats.FORMATS
+
+
+def test_overwrite_never_replaces_a_run_or_a_folder_that_is_no_export(
+    run_dir, tmp_path, capsys):
+  mine = tmp_path / "mine"
+  mine.mkdir()
+  (mine / "notes.txt").write_text("keep")
+  assert cli.main(["export", str(run_dir), "--output", str(mine),
+                   "--overwrite"]) == 2
+  assert "is not an export" in capsys.readouterr().err
+  assert (mine / "notes.txt").read_text() == "keep"
+  checkpoints = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+  for output in (run_dir, run_dir.parent):
+    assert cli.main(["export", str(run_dir), "--output", str(output),
+                     "--overwrite"]) == 2
+    assert "holds) the run directory" in capsys.readouterr().err
+  assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == (
+      checkpoints)

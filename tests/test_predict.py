@@ -79,3 +79,55 @@ def test_bad_model(tmp_path, capsys):
   assert cli.main(["predict", "x.png", "--model", str(tmp_path)]) == 2
   err = capsys.readouterr().err
   assert "Error" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name,what", [("model.onnx", "ONNX model"),
+                                       ("model.tflite",
+                                        "TensorFlow Lite model")])
+def test_corrupt_model_files_are_one_line_user_errors(tmp_path, capsys, name,
+                                                      what):
+  pytest.importorskip("onnxruntime")
+  model = tmp_path / name
+  model.write_bytes(np.random.default_rng(0).bytes(1000))
+  image = tmp_path / "x.png"
+  Image.new("L", (28, 28)).save(image)
+  for target in (model, tmp_path):  # The file, and its directory.
+    assert cli.main(["predict", str(image), "--model", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"is not a readable {what}" in err and "snt-zoo export" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_truncated_export_and_bad_export_info(run_dir, tmp_path, capsys):
+  damaged = tmp_path / "damaged"
+  damaged.mkdir()
+  for path in (run_dir / "export").iterdir():
+    if path.is_file():
+      (damaged / path.name).write_bytes(path.read_bytes())
+  pb = damaged / "saved_model.pb"
+  pb.write_bytes(pb.read_bytes()[:200])
+  image = tmp_path / "x.png"
+  Image.new("L", (28, 28)).save(image)
+  assert cli.main(["predict", str(image), "--model", str(damaged)]) == 2
+  assert "is not a readable SavedModel" in capsys.readouterr().err
+  info = tmp_path / "onnx_dir"
+  info.mkdir()
+  (info / "model.onnx").write_bytes(b"\0")
+  (info / "export_info.json").write_text("{not json")
+  assert cli.main(["predict", str(image), "--model", str(info)]) == 2
+  err = capsys.readouterr().err
+  assert "export_info.json cannot be read" in err and "Traceback" not in err
+
+
+def test_large_images_decode_quietly_and_bombs_are_refused(tmp_path,
+                                                          monkeypatch):
+  monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+  large, bomb = tmp_path / "large.png", tmp_path / "bomb.png"
+  Image.new("L", (12, 12)).save(large)  # Over the limit, under twice it.
+  Image.new("L", (20, 20)).save(bomb)  # Over twice the limit.
+  import warnings  # pylint: disable=g-import-not-at-top
+  with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    assert predict.read_image(large, 1).shape == (12, 12, 1)
+  with pytest.raises(predict.ImageReadError, match="too large to decode"):
+    predict.read_image(bomb, 3)

@@ -16,6 +16,7 @@ a result with `error` set; the others are still classified.
 import dataclasses
 import os
 import pathlib
+import warnings
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -43,9 +44,12 @@ def read_image(path: os.PathLike, channels: int) -> np.ndarray:
   if path.is_dir():
     raise ImageReadError("is a directory")
   try:
-    with Image.open(path) as image:
-      image = image.convert("L" if channels == 1 else "RGB")
-      array = np.asarray(image, dtype=np.uint8)
+    with warnings.catch_warnings():
+      # Between Pillow's two limits an image decodes; only the error counts.
+      warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+      with Image.open(path) as image:
+        image = image.convert("L" if channels == 1 else "RGB")
+        array = np.asarray(image, dtype=np.uint8)
   except UnidentifiedImageError:
     raise ImageReadError("not an image file Pillow can read") from None
   except Image.DecompressionBombError as e:

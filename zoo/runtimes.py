@@ -59,7 +59,10 @@ class SavedModelRuntime(ExportRuntime):
   format = export_formats.SAVEDMODEL
 
   def __init__(self, path: pathlib.Path):
-    self._export = serving.LoadedExport(path)
+    try:
+      self._export = serving.LoadedExport(path)
+    except Exception as e:  # pylint: disable=broad-except
+      raise unreadable(path, "SavedModel", e) from None
     super().__init__(path, dict(self._export.info,
                                 class_names=self._export.class_names()))
 
@@ -75,11 +78,15 @@ class OnnxRuntime(ExportRuntime):
   def __init__(self, path: pathlib.Path, info: Dict[str, Any]):
     onnxruntime = export_formats.require("onnxruntime",
                                          "Running an ONNX model")
-    self._session = onnxruntime.InferenceSession(
-        str(path), providers=["CPUExecutionProvider"])
-    embedded = self._session.get_modelmeta().custom_metadata_map.get(
-        export_formats.METADATA_KEY)
-    super().__init__(path, json.loads(embedded) if embedded else info)
+    try:
+      self._session = onnxruntime.InferenceSession(
+          str(path), providers=["CPUExecutionProvider"])
+      embedded = self._session.get_modelmeta().custom_metadata_map.get(
+          export_formats.METADATA_KEY)
+      info = json.loads(embedded) if embedded else info
+    except Exception as e:  # pylint: disable=broad-except
+      raise unreadable(path, "ONNX model", e) from None
+    super().__init__(path, info)
 
   def probabilities(self, images: np.ndarray) -> np.ndarray:
     (probabilities,) = self._session.run(
@@ -93,17 +100,32 @@ class TFLiteRuntime(ExportRuntime):
 
   def __init__(self, path: pathlib.Path, info: Dict[str, Any]):
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
-    with warnings.catch_warnings():
-      warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation.
-      interpreter = tf.lite.Interpreter(model_path=str(path))
-    self._runner = interpreter.get_signature_runner()
-    super().__init__(path, export_formats.read_tflite_info(path) or info)
+    try:
+      with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation.
+        interpreter = tf.lite.Interpreter(model_path=str(path))
+      self._runner = interpreter.get_signature_runner()
+      info = export_formats.read_tflite_info(path) or info
+    except Exception as e:  # pylint: disable=broad-except
+      raise unreadable(path, "TensorFlow Lite model", e) from None
+    super().__init__(path, info)
     self.format = self.info.get("format", export_formats.TFLITE)
 
   def probabilities(self, images: np.ndarray) -> np.ndarray:
     outputs = self._runner(
         **{serving.INPUT_NAME: np.ascontiguousarray(images, np.uint8)})
     return outputs["probabilities"]
+
+
+def unreadable(path: os.PathLike, what: str,
+               error: Exception) -> serving.ExportError:
+  """The one-line error for an export file that cannot be loaded."""
+  reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+  reason = reason or type(error).__name__
+  return serving.ExportError(
+      f"{path} is not a readable {what} ({reason}); the file may be "
+      "truncated or corrupt. Export it again with snt-zoo export RUN_DIR "
+      "[--format FORMAT] --overwrite.")
 
 
 def find_export(path: os.PathLike) -> Optional[Tuple[str, pathlib.Path]]:

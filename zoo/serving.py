@@ -238,7 +238,16 @@ def read_export_info(path: os.PathLike) -> Dict[str, Any]:
   info_path = pathlib.Path(path) / INFO_FILE
   if not info_path.is_file():
     return {}
-  return json.loads(info_path.read_text())
+  try:
+    info = json.loads(info_path.read_text())
+  except (OSError, ValueError) as e:
+    raise ExportError(f"{info_path} cannot be read ({e}); the export is "
+                      "damaged. Export it again with --overwrite.") from None
+  if not isinstance(info, dict):
+    raise ExportError(f"{info_path} does not hold an export description; "
+                      "the export is damaged. Export it again with "
+                      "--overwrite.")
+  return info
 
 
 def read_saved_metadata(loaded) -> Dict[str, Any]:
@@ -299,14 +308,30 @@ class ExportError(ValueError):
   """The export cannot be written as asked."""
 
 
-def _check_output(output: pathlib.Path, overwrite: bool) -> None:
+#: Files that mark a directory as an export `--overwrite` may replace.
+_EXPORT_MARKERS = (INFO_FILE, "saved_model.pb", "model.onnx", "model.tflite")
+
+
+def _check_output(output: pathlib.Path, overwrite: bool,
+                  run_path: Optional[pathlib.Path] = None) -> None:
   if output.exists() and not output.is_dir():
     raise ExportError(f"{output} exists and is not a directory; choose "
                       "another --output.")
-  if output.is_dir() and any(output.iterdir()) and not overwrite:
-    raise ExportError(
-        f"{output} already exists and is not empty; not overwriting it. Pass "
-        "--overwrite to replace it, or choose another --output.")
+  if run_path is not None:
+    resolved, run_resolved = output.resolve(), run_path.resolve()
+    if resolved == run_resolved or resolved in run_resolved.parents:
+      raise ExportError(
+          f"--output {output} is (or holds) the run directory {run_path}; "
+          "choose a directory of its own, e.g. the default RUN_DIR/export.")
+  if output.is_dir() and any(output.iterdir()):
+    if not overwrite:
+      raise ExportError(
+          f"{output} already exists and is not empty; not overwriting it. "
+          "Pass --overwrite to replace it, or choose another --output.")
+    if not any((output / marker).exists() for marker in _EXPORT_MARKERS):
+      raise ExportError(
+          f"{output} is not an export (no {INFO_FILE} or model file), so "
+          "--overwrite will not replace it; choose another --output.")
 
 
 def _move_into_place(staging: pathlib.Path, output: pathlib.Path) -> None:
@@ -365,7 +390,7 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   run = RunDir(run_dir)
   output = (pathlib.Path(output) if output
             else run.export_dir_for(export_format))
-  _check_output(output, overwrite)
+  _check_output(output, overwrite, run.path)
   model, ckpt_path = run.restore_model(checkpoint)
   extra_info = {
       "model": run.model_name,
@@ -393,7 +418,8 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   try:
     export_formats.write(module, staging, export_format, extra_info,
                          representative_images=representative)
-    _check_output(output, overwrite)  # Again: it may have appeared since.
+    # Again: it may have appeared since.
+    _check_output(output, overwrite, run.path)
     _move_into_place(staging, output)
   finally:
     if staging.exists():
