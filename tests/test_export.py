@@ -118,9 +118,16 @@ def test_export_refuses_to_overwrite(run_dir, tmp_path, capsys):
   # The default output already holds an export.
   with pytest.raises(serving.ExportError):
     serving.export_run(run_dir)
-  serving.export_run(run_dir, target, overwrite=True)
-  assert serving.is_export(target)
-  assert not (target / "precious.txt").exists()
+  # --overwrite replaces an export, never a folder that is not one.
+  with pytest.raises(serving.ExportError, match="not an export"):
+    serving.export_run(run_dir, target, overwrite=True)
+  assert (target / "precious.txt").read_text() == "keep me"
+  exported = tmp_path / "exported"
+  serving.export_run(run_dir, exported)
+  first = (exported / "saved_model.pb").stat().st_mtime_ns
+  serving.export_run(run_dir, exported, overwrite=True)
+  assert serving.is_export(exported)
+  assert (exported / "saved_model.pb").stat().st_mtime_ns != first
   leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
   assert not leftovers
 

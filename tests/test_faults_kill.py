@@ -20,6 +20,7 @@ import pytest
 import tensorflow as tf
 
 from zoo import training
+from zoo.training import run_dir as run_dir_lib
 
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
 _STEPS = 60
@@ -157,7 +158,7 @@ def test_kill_at_random_moments_resumes_exactly(tmp_path, reference):
   rng = random.Random(seed)
   every_step = [f"train.steps={_STEPS}", "train.checkpoint_every=1",
                 "train.log_every=1", *_OVERRIDES[3:]]
-  kills, killed_after = 0, 0
+  kills, killed_after, newest = 0, 0, 0
   for _ in range(4):
     process = _start(tmp_path, overrides=every_step)
     deadline = time.monotonic() + 120
@@ -169,15 +170,18 @@ def test_kill_at_random_moments_resumes_exactly(tmp_path, reference):
     if process.poll() is None:
       process.send_signal(signal.SIGKILL)
     code, output = _finish(process)
-    resumed = _resumed_step(output)
     if kills:  # This process resumed after the previous kill.
-      assert resumed >= killed_after - 1 and resumed > 0, (
-          f"seed {seed}: killed after step {killed_after}, resumed at "
-          f"{resumed}: {output[-2000:]}")
+      assert _resumed_step(output) == newest, (
+          f"seed {seed}: killed after step {killed_after} with ckpt-{newest} "
+          f"on disk: {output[-2000:]}")
     if code == 0:
       break  # Finished before this kill.
     assert code == -signal.SIGKILL, f"seed {seed}: {output[-2000:]}"
     kills, killed_after = kills + 1, logged
+    on_disk = run_dir_lib.RunDir(tmp_path).checkpoints_on_disk()
+    newest = int(on_disk[0].rsplit("-", 1)[1]) if on_disk else 0
+    # Checkpoints every step: at most the step in flight is lost.
+    assert newest >= killed_after - 1, f"seed {seed}: {on_disk}"
   else:
     code, output = _finish(_start(tmp_path, overrides=every_step))
     assert code == 0, f"seed {seed}: {output[-2000:]}"

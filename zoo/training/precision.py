@@ -224,11 +224,20 @@ def compute_in(dtype: tf.DType) -> Iterator[None]:
     yield
     return
 
-  def cast(value):
-    return tree.map_structure(
-        lambda v: tf.cast(v, dtype) if _is_weight(v) else v, value)
+  def cast_weight(value):
+    return tf.cast(value, dtype) if _is_weight(value) else value
 
-  with custom_getter.custom_variable_getter(cast):
+  def cast(member):
+    # Called on every member a module reads. Only variables and the lists,
+    # tuples and dicts that hold them can be weights; anything else (sets
+    # included, which `tree` would warn about) is returned as it is.
+    if isinstance(member, tf.Variable):
+      return cast_weight(member)
+    if isinstance(member, (list, tuple, dict)):
+      return tree.map_structure(cast_weight, member)
+    return member
+
+  with custom_getter._custom_getter(cast):  # pylint: disable=protected-access
     yield
 
 
