@@ -6,6 +6,7 @@ import sonnet as snt
 import tensorflow as tf
 
 from zoo import EntryFlow, ExitFlow, MiddleFlow
+from zoo import flows
 
 
 def _bns(module):
@@ -80,3 +81,24 @@ def test_eager_equals_tf_function():
 def test_negative_middle_blocks():
   with pytest.raises(ValueError, match="num_blocks must be >= 0"):
     MiddleFlow(num_blocks=-1)
+
+
+@pytest.mark.parametrize("channels", [728, 256])
+def test_bfloat16_batch_norm_matches_a_float32_one(channels):
+  """728 channels go through float32 (faster in oneDNN), 256 stay bfloat16;
+  both give bfloat16 outputs equal to a float32 BatchNorm's within bfloat16
+  rounding, and update the same float32 statistics."""
+  images = tf.random.stateless_normal([4, 5, 5, channels], seed=[1, 2]) * 3.0
+  low, full = flows._batch_norm("bn", 0.99, 1e-3), flows._batch_norm(
+      "bn", 0.99, 1e-3)
+  for bn in (low, full):  # Variables are float32, as a trainer builds them.
+    bn(tf.zeros([1, 5, 5, channels]), is_training=False)
+  got = low(tf.cast(images, tf.bfloat16), is_training=True)
+  want = full(tf.cast(tf.cast(images, tf.bfloat16), tf.float32),
+              is_training=True)
+  assert got.dtype == tf.bfloat16
+  np.testing.assert_allclose(tf.cast(got, tf.float32).numpy(), want.numpy(),
+                             atol=0.05)
+  np.testing.assert_allclose(low.moving_mean.value.numpy(),
+                             full.moving_mean.value.numpy(), atol=1e-3)
+  assert low.moving_mean.value.dtype == tf.float32

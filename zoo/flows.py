@@ -50,6 +50,11 @@ EXIT_BLOCK = DownsamplingBlockSpec("block13", (728, 1024))
 EXIT_CONVS = (("block14_sepconv1", 1536), ("block14_sepconv2", 2048))
 
 
+# oneDNN's bfloat16 batch norm is fast only for channel counts that are a
+# multiple of this (measured on CPUs with AVX512_BF16 and AMX).
+_BFLOAT16_CHANNEL_BLOCK = 16
+
+
 class FastBatchNorm(snt.BatchNorm):
   """`snt.BatchNorm` without the redundant moment computation in training.
 
@@ -59,8 +64,19 @@ class FastBatchNorm(snt.BatchNorm):
   the activations, and its gradient). This subclass passes empty moments
   instead, exactly as Keras does: same variables, names and numerics.
   Inputs of a lower precision (mixed precision) are normalised with float32
-  statistics, scale and offset.
+  statistics, scale and offset. In training, bfloat16 inputs whose channel
+  count is not a multiple of 16 (Xception's 728) are normalised in float32:
+  oneDNN's bfloat16 kernel for them is up to 3x slower than casting to
+  float32 and back (docs/benchmark.md).
   """
+
+  def __call__(self, inputs: tf.Tensor, is_training, **kwargs) -> tf.Tensor:
+    if (inputs.dtype == tf.bfloat16 and is_training is True and
+        inputs.shape[-1] % _BFLOAT16_CHANNEL_BLOCK):
+      outputs = super().__call__(tf.cast(inputs, tf.float32), is_training,
+                                 **kwargs)
+      return tf.cast(outputs, inputs.dtype)
+    return super().__call__(inputs, is_training, **kwargs)
 
   def _moments(self, inputs: tf.Tensor, use_batch_stats):
     if self._fused and isinstance(use_batch_stats, bool) and use_batch_stats:
