@@ -13,6 +13,23 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 
+def train_offline(root: pathlib.Path, config: str, *overrides: str):
+  """Trains `config` on the bundled sample into `root/run`, quietly.
+
+  For module- and session-scoped fixtures, which cannot use `monkeypatch`:
+  offline and with a cache of their own only while training.
+
+  Returns:
+    The run's `RunResult`.
+  """
+  from zoo import training  # pylint: disable=g-import-not-at-top
+  with pytest.MonkeyPatch.context() as patch:
+    patch.setenv("SNT_ZOO_OFFLINE", "1")
+    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
+    return training.run(training.load_config(
+        config, [f"run_dir={root / 'run'}", *overrides]), verbose=False)
+
+
 @pytest.fixture(scope="session")
 def exported_run_dir(tmp_path_factory):
   """A 20-step deep_mnist_quick run on the bundled sample, with its export.
@@ -20,14 +37,7 @@ def exported_run_dir(tmp_path_factory):
   Shared by the evaluate, export and predict tests (trained once).
   """
   from zoo import serving  # pylint: disable=g-import-not-at-top
-  from zoo import training  # pylint: disable=g-import-not-at-top
   root = tmp_path_factory.mktemp("exported_run")
-  with pytest.MonkeyPatch.context() as patch:
-    patch.setenv("SNT_ZOO_OFFLINE", "1")
-    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
-    run = root / "run"
-    training.run(training.load_config(
-        "deep_mnist_quick", [f"run_dir={run}", "train.steps=20"]),
-                 verbose=False)
-    serving.export_run(run)
-    yield run
+  run = train_offline(root, "deep_mnist_quick", "train.steps=20").run_dir.path
+  serving.export_run(run)
+  yield run

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 from PIL import Image
 import pytest
+from conftest import train_offline
 
 from zoo import cli
 from zoo import evaluation
@@ -16,7 +17,6 @@ from zoo import format_comparison
 from zoo import predict
 from zoo import runtimes
 from zoo import serving
-from zoo import training
 from zoo.training.run_dir import RunDir
 
 
@@ -27,16 +27,10 @@ def run_dir(tmp_path_factory):
   Its evaluation split is test; validation (15% of train) is left for
   calibration.
   """
-  root = tmp_path_factory.mktemp("formats_run")
-  with pytest.MonkeyPatch.context() as patch:
-    patch.setenv("SNT_ZOO_OFFLINE", "1")
-    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
-    run = root / "run"
-    training.run(training.load_config(
-        "tfjs_mnist", [f"run_dir={run}", "train.epochs=1",
-                       "data.batch_size=128", "data.eval_split=test"]),
-                 verbose=False)
-    yield run
+  result = train_offline(tmp_path_factory.mktemp("formats_run"), "tfjs_mnist",
+                         "train.epochs=1", "data.batch_size=128",
+                         "data.eval_split=test")
+  yield result.run_dir.path
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
+from conftest import train_offline
 
 from zoo import cli
 from zoo import predict
@@ -217,13 +218,9 @@ def pathlib_name(path):
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
-  with pytest.MonkeyPatch.context() as patch:
-    root = tmp_path_factory.mktemp("trained")
-    patch.setenv("SNT_ZOO_OFFLINE", "1")
-    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
-    assert cli.main(["train", *_QUICK, f"run_dir={root / 'run'}",
-                     "train.precision=float32"]) == 0
-  return root / "run"
+  return train_offline(tmp_path_factory.mktemp("trained"),
+                       "softmax_mnist_quick", *_QUICK[2:],
+                       "train.precision=float32").run_dir.path
 
 
 @pytest.mark.parametrize("case, expected", [

@@ -18,8 +18,8 @@ import time
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import train_offline
 
-from zoo import training
 from zoo.training import run_dir as run_dir_lib
 
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -106,12 +106,8 @@ def _logged_step(run_dir):
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
   """The same run, never killed."""
-  with pytest.MonkeyPatch.context() as patch:
-    root = tmp_path_factory.mktemp("reference")
-    patch.setenv("SNT_ZOO_OFFLINE", "1")
-    patch.setenv("SNT_ZOO_CACHE", str(root / "cache"))
-    result = training.run(training.load_config("softmax_mnist_quick", [
-        f"run_dir={root / 'run'}", *_OVERRIDES]), verbose=False)
+  result = train_offline(tmp_path_factory.mktemp("reference"),
+                         "softmax_mnist_quick", *_OVERRIDES)
   return _model_weights(result.checkpoint)
 
 
