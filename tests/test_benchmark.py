@@ -99,6 +99,62 @@ def test_torch_side_covers_the_mnist_models_only(capsys):
   assert "deep_mnist_cnn" in capsys.readouterr().err
 
 
+def _one_line_usage_error(capsys, argv):
+  """Runs `snt-zoo benchmark argv`; returns its one-line error message."""
+  assert cli.main(["benchmark", *argv]) == 2
+  error = capsys.readouterr().err.strip()
+  assert len(error.splitlines()) == 1 and "Traceback" not in error
+  return error
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--reps", "0", "--reps must be at least 1, got 0"),
+    ("--steps", "0", "--steps must be at least 1, got 0"),
+    ("--batch-size", "0", "--batch-size must be at least 1, got 0"),
+    ("--image-size", "0", "--image-size must be at least 1, got 0"),
+    ("--num-classes", "0", "--num-classes must be at least 1, got 0"),
+    ("--warmup", "-1", "--warmup must be at least 0, got -1"),
+    ("--matmul-size", "-1", "--matmul-size must be at least 0, got -1"),
+])
+def test_counts_below_their_lowest_value_are_usage_errors(
+    capsys, monkeypatch, flag, value, message):
+  monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+  built = []
+  monkeypatch.setattr(benchmark, "ZooRunner",
+                      lambda *a, **k: built.append(a))
+  error = _one_line_usage_error(
+      capsys, ["--model", "softmax_regression", flag, value])
+  assert message in error
+  assert not built  # Refused before any model is built.
+
+
+def test_data_benchmark_sizes_below_1_are_usage_errors(capsys, monkeypatch):
+  monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+  assert "--batch-size must be at least 1, got 0" in _one_line_usage_error(
+      capsys, ["--data", "--batch-size", "0"])
+  assert "--sizes must be at least 1, got 0" in _one_line_usage_error(
+      capsys, ["--data", "--sizes", "149", "0"])
+
+
+def test_an_image_size_the_model_does_not_take_is_a_usage_error(
+    capsys, monkeypatch):
+  monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+  error = _one_line_usage_error(capsys, [
+      "--model", "xception", "--image-size", "10", "--reps", "1", "--steps",
+      "1", "--warmup", "0", "--matmul-size", "0", "--no-inference"])
+  assert "--model xception:" in error and "at least 71x71" in error
+
+
+def test_float16_with_torch_is_refused_whether_or_not_torch_is_installed(
+    capsys, monkeypatch):
+  monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+  monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` fails.
+  error = _one_line_usage_error(capsys, [
+      "--model", "softmax_regression", "--compare", "torch", "--precision",
+      "mixed_float16"])
+  assert "not mixed_float16" in error
+
+
 @pytest.mark.parametrize("mode, hardware, expected", [
     ("defaults", _BFLOAT16_CPU, ("mixed_bfloat16", "float32", "float32")),
     ("defaults", _PLAIN_CPU, ("float32", "float32", "float32")),

@@ -58,6 +58,17 @@ def test_config_errors_are_one_line_with_exit_code_2(capsys, monkeypatch):
   assert "No config 'no_such_config'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value", ["bf16", "'auto '", "null"])
+def test_bad_precisions_are_one_line_with_exit_code_2(capsys, monkeypatch,
+                                                      value):
+  monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+  assert cli.main(["train", "--config", "softmax_mnist_quick",
+                   f"train.precision={value}"]) == 2
+  err = capsys.readouterr().err
+  assert "train.precision" in err and "auto, float32" in err
+  assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 def test_debug_shows_the_traceback(monkeypatch):
   monkeypatch.setenv(cli.DEBUG_ENV, "1")
   with pytest.raises(ValueError, match="train.stpes"):

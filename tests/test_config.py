@@ -54,6 +54,16 @@ def test_bad_overrides_name_the_key_and_the_fix(override, message):
     config_lib.load_config("deep_mnist", [override])
 
 
+@pytest.mark.parametrize("key", [
+    "train.precision", "train.optimizer.name", "train.schedule.name",
+    "distribute.strategy", "data.on_corrupt", "data.name"])
+def test_a_null_name_is_refused_with_its_choices_and_default(key):
+  default = config_lib._get(config_lib.DEFAULTS, key)  # pylint: disable=protected-access
+  with pytest.raises(config_lib.ConfigError,
+                     match=rf"{key} is null; set one of .*{default!r}"):
+    config_lib.load_config("softmax_mnist_quick", [f"{key}=null"])
+
+
 def test_missing_config_lists_known_ones():
   with pytest.raises(config_lib.ConfigError,
                      match=r"No config 'deep_mnst'.*Did you mean 'deep_mnist'"):

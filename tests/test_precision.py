@@ -276,6 +276,12 @@ def test_a_run_records_auto_and_what_it_resolved_to_and_keeps_it(
   # Naming the precision the run has is the same as `auto`.
   training.run(_quick_config(run_dir, "train.steps=4",
                              "train.precision=mixed_bfloat16"))
+  # allow_config_change=true continues in the new precision and records it.
+  training.run(_quick_config(run_dir, "train.steps=5",
+                             "train.precision=float32",
+                             "allow_config_change=true"))
+  assert "Precision: float32 (set in the config)" in capsys.readouterr().out
+  assert training.RunDir(run_dir).resolved_precision == "float32"
 
 
 def test_runs_recorded_before_auto_resume_in_their_precision(tmp_path):
@@ -298,3 +304,18 @@ def test_config_default_is_auto_and_an_override_forces_float32():
   with pytest.raises(config_lib.ConfigError,
                      match="Did you mean 'mixed_bfloat16'"):
     config_lib.load_config("deep_mnist_quick", ["train.precision=bfloat16"])
+
+
+@pytest.mark.parametrize("value, message", [
+    ("bf16", r"train.precision='bf16' is not one of auto, float32"),
+    ("'auto '", r"train.precision='auto ' is not one of .*Did you mean "
+     r"'auto'"),
+    ("FLOAT32", r"train.precision='FLOAT32' is not one of"),
+    ("null", r"train.precision is null; set one of auto, .*default 'auto'"),
+    ("", r"train.precision is null"),
+    ("1", r"train.precision must be a string, got 1"),
+])
+def test_bad_precisions_are_config_errors(value, message):
+  with pytest.raises(config_lib.ConfigError, match=message):
+    config_lib.load_config("softmax_mnist_quick",
+                           [f"train.precision={value}"])

@@ -99,6 +99,35 @@ class Options:
   matmul_size: int = 4096
 
 
+# Options that count something: field -> (lowest allowed value, its flag).
+_COUNTS = {"batch_size": (1, "--batch-size"), "image_size": (1, "--image-size"),
+           "num_classes": (1, "--num-classes"), "reps": (1, "--reps"),
+           "steps": (1, "--steps"), "warmup": (0, "--warmup"),
+           "matmul_size": (0, "--matmul-size")}
+
+
+def check_options(args: Options) -> None:
+  """Checks the model name and the counts before anything is built.
+
+  Raises:
+    BenchmarkError: On an unknown model, or a count below its lowest value
+      (`--reps`, `--steps`, `--batch-size`, `--image-size` and
+      `--num-classes` must be at least 1; `--warmup` and `--matmul-size` at
+      least 0; unset sizes take the model's defaults).
+  """
+  if args.model not in MODELS:
+    raise BenchmarkError(f"--model {args.model!r} is not one of "
+                         f"{', '.join(MODELS)}.")
+  for field, (lowest, flag) in _COUNTS.items():
+    value = getattr(args, field)
+    if value is None:
+      continue
+    if isinstance(value, bool) or not isinstance(value, int):
+      raise BenchmarkError(f"{flag} must be an integer, got {value!r}.")
+    if value < lowest:
+      raise BenchmarkError(f"{flag} must be at least {lowest}, got {value}.")
+
+
 def parse_compare(text: str) -> Tuple[str, ...]:
   """`"keras,torch"` -> `("keras", "torch")`; `"none"` or `""` -> `()`.
 
@@ -462,9 +491,11 @@ def run_benchmark(args: Options) -> dict:
   """Runs the benchmark `args` describe; returns the results.
 
   Raises:
-    BenchmarkError: On options that cannot run (an unknown side, a side that
+    BenchmarkError: On options that cannot run (an unknown model or side, a
+      count below 1, an image size the model does not take, a side that
       does not cover the model, PyTorch missing).
   """
+  check_options(args)
   model_name = args.model
   sides = parse_compare(args.compare)
   for side in sides:
@@ -472,10 +503,10 @@ def run_benchmark(args: Options) -> dict:
       raise BenchmarkError(f"--compare {side} covers "
                            f"{', '.join(SIDE_MODELS[side])}, not "
                            f"{model_name}.")
-  if "torch" in sides:
-    import_torch()  # Fail before anything is built.
   hardware = precision_lib.detect_hardware()
   precisions = side_precisions(args.precision, sides, hardware)
+  if "torch" in sides:
+    import_torch()  # Fail before anything is built.
   batch_size = args.batch_size or (32 if model_name == "xception" else 50)
   image_size = args.image_size or DEFAULT_IMAGE_SIZE[model_name]
   num_classes = args.num_classes or (17 if model_name == "xception" else 10)
@@ -500,7 +531,13 @@ def run_benchmark(args: Options) -> dict:
   for name in ("zoo",) + sides:
     before = _rss_mb()
     _reset_gpu_peak()
-    runner = builders[name](precisions[name].precision)
+    try:
+      runner = builders[name](precisions[name].precision)
+    except ValueError as e:
+      if name != "zoo" or isinstance(e, BenchmarkError):
+        raise
+      # The zoo model checks its sizes first (e.g. Xception needs 71x71).
+      raise BenchmarkError(f"--model {model_name}: {e}") from e
     batch = runner.setup(images, labels)
     for _ in range(args.warmup + 1):  # The first call compiles.
       runner.train(*batch)

@@ -104,7 +104,9 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--checkpoint", help="Checkpoint to export (default: "
                       "the best, else the latest).")
   parser.add_argument("--overwrite", action="store_true",
-                      help="Replace an existing non-empty output directory.")
+                      help="Replace an earlier export in the output "
+                      "directory (never a folder that is not an export, nor "
+                      "the run directory).")
   parser.add_argument("--calibrate", action="store_true",
                       help="Fit a temperature on the validation split (the "
                       "evaluation split if there is none) and bake it into "
@@ -223,6 +225,12 @@ def _benchmark_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _benchmark(args) -> int:
   if args.data:
+    for flag, values in (("--batch-size", [args.batch_size]),
+                         ("--flowers-images", [args.flowers_images]),
+                         ("--sizes", args.sizes)):
+      bad = [v for v in values if v is not None and v < 1]
+      if bad:
+        raise _UsageError(f"{flag} must be at least 1, got {bad[0]}.")
     os.environ.setdefault("SNT_ZOO_OFFLINE", "1")
     from zoo.datasets import throughput  # pylint: disable=g-import-not-at-top
     throughput.run(args.flowers_images, args.sizes, args.batch_size or 32)

@@ -369,7 +369,9 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
     output: Export directory (default RUN_DIR/export for a SavedModel,
       RUN_DIR/export-<format> otherwise).
     checkpoint: Checkpoint to export (default: the best, else the latest).
-    overwrite: Replace an existing non-empty `output`.
+    overwrite: Replace an earlier export at `output` (a directory holding
+      `export_info.json` or a model file); any other non-empty directory,
+      and the run directory, are refused.
     export_format: "savedmodel", "onnx", "tflite" or "tflite-int8".
     calibrate: Fit a temperature on the validation split (the evaluation
       split if the run has none) and divide the logits by it; the fit and
@@ -380,8 +382,9 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
     The export directory.
 
   Raises:
-    ExportError: An unknown format, a missing optional dependency or an
-      existing output without `overwrite`.
+    ExportError: An unknown format, a missing optional dependency, an
+      existing output without `overwrite`, or an output that is not an
+      export or holds the run directory.
   """
   from zoo import calibration  # pylint: disable=g-import-not-at-top
   from zoo import export_formats  # pylint: disable=g-import-not-at-top

@@ -331,7 +331,12 @@ def _check_values(config: Config) -> None:
     value = _get(config, key)
     if key == "data.name" and _is_tfds_name(value):
       continue  # Any TensorFlow Datasets name; checked when the data loads.
-    if value is not None and value not in allowed:
+    if value is None:
+      # Every named key has a default; null would reach the code as None.
+      also = " or tfds:<name>" if key == "data.name" else ""
+      raise ConfigError(f"{key} is null; set one of {', '.join(allowed)}"
+                        f"{also} (default {_get(DEFAULTS, key)!r}).")
+    if value not in allowed:
       close = difflib.get_close_matches(str(value), list(allowed), n=1)
       hint = f" Did you mean {close[0]!r}?" if close else ""
       also = " or tfds:<name>" if key == "data.name" else ""
