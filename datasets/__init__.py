@@ -25,6 +25,7 @@ _LAZY = {
     "list_datasets": "._registry",
     "load": "._registry",
     "prepare": "._registry",
+    "convert_channels": "._pipeline",
     "denormalize": "._pipeline",
     "normalize": "._pipeline",
     "DatasetInfo": ".dataset_info",

@@ -46,31 +46,43 @@ def denormalize(images: tf.Tensor, mode: str) -> tf.Tensor:
                    f"{list(NORMALIZATIONS)}.")
 
 
-def convert_channels(images: tf.Tensor, channels: int) -> tf.Tensor:
-  """Converts images to the channel count a model takes.
+# tf.image.rgb_to_grayscale's weights (ITU-R 601 luma).
+_GREY_WEIGHTS = (0.2989, 0.5870, 0.1140)
 
-  Grey to RGB repeats the one channel; RGB to grey is
-  `tf.image.rgb_to_grayscale` (ITU-R 601 luma weights).
+
+def convert_channels(images: tf.Tensor, channels: int) -> tf.Tensor:
+  """Converts float images to the channel count a model takes (1 or 3).
+
+  Grey (with or without alpha: C < 3) to RGB repeats the grey channel; RGB
+  (with or without alpha) to grey weighs R, G and B with ITU-R 601 luma
+  weights; alpha is dropped. Works when C is known only at run time (the
+  exported serving graph), without `tf.cond` or asserts, so the graph
+  converts to ONNX and TensorFlow.js; when C is known and already right the
+  images are returned as they are.
 
   Args:
-    images: float images [..., H, W, C] with a static C of 1 or 3.
+    images: float images [..., H, W, C], C in 1..4.
     channels: 1 or 3.
 
   Returns:
-    The images with `channels` channels (the same tensor when they match).
+    The images with `channels` channels.
 
   Raises:
-    ValueError: a channel count other than 1 or 3, or an unknown one.
+    ValueError: `channels` other than 1 or 3.
   """
-  have = images.shape[-1]
-  if have == channels:
+  if channels not in (1, 3):
+    raise ValueError(f"Models with {channels} channels are not supported; "
+                     "expected 1 (grey) or 3 (RGB).")
+  if images.shape[-1] == channels:
     return images
-  if have == 1 and channels == 3:
-    return tf.concat([images] * 3, axis=-1)
-  if have == 3 and channels == 1:
-    return tf.image.rgb_to_grayscale(images)
-  raise ValueError(f"Cannot convert images with {have} channels to "
-                   f"{channels}; 1 (grey) and 3 (RGB) are supported.")
+  is_color = tf.shape(images)[-1] >= 3
+  rgb = tf.gather(images, tf.where(is_color, tf.constant([0, 1, 2]),
+                                   tf.constant([0, 0, 0])), axis=-1)
+  if channels == 3:
+    return rgb
+  grey = tf.reduce_sum(rgb * tf.constant(_GREY_WEIGHTS), axis=-1,
+                       keepdims=True)
+  return tf.where(is_color, grey, rgb[..., :1])
 
 
 def finish(

@@ -57,8 +57,11 @@ def test_channels_are_converted_to_what_the_model_takes():
       lambda image: _pipeline.convert_channels(image, 3))
   assert next(iter(mapped)).shape == (1, 2, 3)
   assert _pipeline.convert_channels(grey, 1) is grey
-  with pytest.raises(ValueError, match="4 channels"):
-    _pipeline.convert_channels(tf.zeros([1, 2, 2, 4]), 3)
+  rgba = tf.constant([[[[1.0, 2.0, 3.0, 255.0]]]])
+  np.testing.assert_array_equal(  # Alpha is dropped.
+      _pipeline.convert_channels(rgba, 3).numpy(), [[[[1.0, 2.0, 3.0]]]])
+  with pytest.raises(ValueError, match="4 channels are not supported"):
+    _pipeline.convert_channels(rgb, 4)
   data = datasets.prepare("synthetic", channels=1, num_examples=4)
   images, _ = next(iter(data.load("train", batch_size=4)))
   assert images.shape[-1] == 1

@@ -30,6 +30,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
+from zoo import datasets
 from zoo.models.base import ImageClassifier
 
 #: Extra file written next to saved_model.pb describing the export.
@@ -38,39 +39,6 @@ SIGNATURE_KEY = "serving_default"
 INPUT_NAME = "images"
 #: Training images that calibrate the int8 quantisation ranges.
 REPRESENTATIVE_EXAMPLES = 300
-
-
-def normalize(images: tf.Tensor, mode: str) -> tf.Tensor:
-  """Maps float images on the 0-255 scale to "unit" [0, 1] or "symmetric"."""
-  if mode == "unit":
-    return images * (1.0 / 255.0)
-  if mode == "symmetric":
-    return images * (2.0 / 255.0) - 1.0
-  raise ValueError(f"Unknown normalization {mode!r}; expected 'unit' or "
-                   "'symmetric'.")
-
-
-_GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)  # tf.image.rgb_to_grayscale's.
-
-
-def _to_channels(images: tf.Tensor, channels: int) -> tf.Tensor:
-  """Converts float `[B, H, W, C]` (C known only at run time) to `channels`.
-
-  Branch-free (a gather and a select instead of `tf.cond` and asserts), so
-  the graph converts to ONNX and TensorFlow.js. Grayscale (with or without
-  alpha) is C < 3; RGB(A) is C >= 3; alpha is dropped.
-  """
-  if channels not in (1, 3):
-    raise ValueError(f"Models with {channels} channels are not supported; "
-                     "expected 1 or 3.")
-  is_color = tf.shape(images)[-1] >= 3
-  rgb = tf.gather(images, tf.where(is_color, tf.constant([0, 1, 2]),
-                                   tf.constant([0, 0, 0])), axis=-1)
-  if channels == 3:
-    return rgb
-  gray = tf.reduce_sum(rgb * tf.constant(_GRAY_WEIGHTS), axis=-1,
-                       keepdims=True)
-  return tf.where(is_color, gray, rgb[..., :1])
 
 
 def preprocess(images: tf.Tensor, image_size: Sequence[int], channels: int,
@@ -98,9 +66,9 @@ def preprocess(images: tf.Tensor, image_size: Sequence[int], channels: int,
   if images.dtype != tf.uint8:
     raise TypeError(f"preprocess expects uint8 images, got {images.dtype}.")
   height, width = (int(s) for s in image_size)
-  images = _to_channels(tf.cast(images, tf.float32), channels)
+  images = datasets.convert_channels(tf.cast(images, tf.float32), channels)
   images = tf.image.resize(images, (height, width), method="bilinear")
-  return normalize(images, normalization)
+  return datasets.normalize(images, normalization)
 
 
 def model_image_size(model: ImageClassifier,
@@ -410,8 +378,10 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   module = ServingModule(model, run.class_names, run.image_size, temperature)
   representative = None
   if export_format == export_formats.TFLITE_INT8:
+    # Shuffled: a split sorted by class (Flowers17, image folders) would
+    # otherwise calibrate on its first classes only.
     representative, _ = split_as_uint8(
-        run, "train", max_examples=REPRESENTATIVE_EXAMPLES)
+        run, "train", max_examples=REPRESENTATIVE_EXAMPLES, shuffle=True)
   output.parent.mkdir(parents=True, exist_ok=True)
   staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-",
                                           dir=output.parent))
@@ -431,7 +401,8 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
 
 
 def split_as_uint8(run, split: str, max_examples: Optional[int] = None,
-                   data_dir: Optional[os.PathLike] = None):
+                   data_dir: Optional[os.PathLike] = None,
+                   shuffle: bool = False):
   """A split of a run's dataset as the uint8 images an export takes.
 
   Args:
@@ -439,13 +410,15 @@ def split_as_uint8(run, split: str, max_examples: Optional[int] = None,
     split: "train", "validation" or "test".
     max_examples: Only the first N examples (in the split's order).
     data_dir: Read the data from here instead of the run's data.data_dir.
+    shuffle: Take the examples in a random order seeded by the run's seed,
+      not in the split's order.
 
   Returns:
     `(images uint8 [N, H, W, C], labels int64 [N])`.
   """
   import numpy as np  # pylint: disable=g-import-not-at-top
   batches = run.dataset(data_dir).load(split, normalize="unit",
-                                       batch_size=500)
+                                       batch_size=500, shuffle=shuffle)
   if max_examples:
     batches = batches.unbatch().take(max_examples).batch(500)
   images, labels = [], []
