@@ -57,8 +57,6 @@ TORCH_INSTALL = "pip install 'torch==2.13.0+cpu'"
 # gradients with respect to activations and to weights).
 TRAIN_FLOPS_PER_FORWARD = 3
 _MULTIPLY_ADD_OPS = ("Conv2D", "DepthwiseConv2dNative", "MatMul")
-_PEAK_DTYPES = {"float32": tf.float32, "mixed_bfloat16": tf.bfloat16,
-                "mixed_float16": tf.float16}
 
 
 class BenchmarkError(ValueError):
@@ -567,7 +565,7 @@ def run_benchmark(args: Options) -> dict:
   peaks = {}
   if args.matmul_size:
     for used in sorted({p.precision for p in precisions.values()}):
-      dtype = _PEAK_DTYPES[used]
+      dtype = precision_lib.compute_dtype(used)
       peaks[dtype.name] = measure_matmul_peak(dtype, args.matmul_size)
 
   results = {
@@ -592,7 +590,7 @@ def run_benchmark(args: Options) -> dict:
              "memory": memory[runner.name]}
     if not args.no_inference:
       entry["inference_images_per_sec"] = _summary(infer_rates[runner.name])
-    peak = peaks.get(_PEAK_DTYPES[resolution.precision].name)
+    peak = peaks.get(precision_lib.compute_dtype(resolution.precision).name)
     if peak:
       entry["train_fraction_of_peak"] = fraction_of_peak(
           entry["train_images_per_sec"]["median"], flops["train"], peak)

@@ -241,8 +241,6 @@ def _benchmark(args) -> int:
   import json  # pylint: disable=g-import-not-at-top
   import pathlib  # pylint: disable=g-import-not-at-top
   from zoo import benchmark  # pylint: disable=g-import-not-at-top
-  if args.model not in benchmark.MODELS:
-    raise _UsageError(f"--model must be one of {', '.join(benchmark.MODELS)}.")
   options = benchmark.Options(
       model=args.model, batch_size=args.batch_size,
       image_size=args.image_size, num_classes=args.num_classes,

@@ -188,13 +188,16 @@ def native_bfloat16(hardware: Hardware) -> Tuple[bool, str]:
 
 
 def resolve(precision: str,
-            hardware: Optional[Hardware] = None) -> Resolution:
+            hardware: Optional[Hardware] = None,
+            strategy: Optional[tf.distribute.Strategy] = None) -> Resolution:
   """The precision to compute in: `auto` decided for `hardware`.
 
   Args:
     precision: One of `PRECISIONS`.
-    hardware: What to decide for (default: `detect_hardware()`); only read
-      for `auto`.
+    hardware: What to decide for (default: `detect_hardware(strategy)`,
+      only for `auto`).
+    strategy: The strategy the model runs under (a `TPUStrategy` counts its
+      TPUs).
 
   Raises:
     ValueError: On an unknown precision.
@@ -202,7 +205,7 @@ def resolve(precision: str,
   if precision != AUTO:
     compute_dtype(precision)  # Checks the name.
     return Resolution(precision, "set in the config")
-  hardware = detect_hardware() if hardware is None else hardware
+  hardware = detect_hardware(strategy) if hardware is None else hardware
   native, why = native_bfloat16(hardware)
   return Resolution("mixed_bfloat16" if native else "float32", f"auto: {why}")
 

@@ -264,8 +264,7 @@ class Run:
       if recorded:
         return precision_lib.Resolution(
             recorded, "auto, as recorded when the run started")
-    return precision_lib.resolve(
-        requested, precision_lib.detect_hardware(self.strategy))
+    return precision_lib.resolve(requested, strategy=self.strategy)
 
   def _build_model(self, num_classes: int):
     config = self.config

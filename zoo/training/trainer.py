@@ -126,7 +126,8 @@ class Trainer:
     if self.strategy.num_replicas_in_sync > 1 and not optimizer.use_keras:
       raise ValueError("Sonnet optimizers refuse multi-replica strategies: "
                        "build the Optimizer with use_keras=True.")
-    self.precision = precision_lib.resolve(precision).precision
+    self.precision = precision_lib.resolve(
+        precision, strategy=self.strategy).precision
     self.compute_dtype = precision_lib.compute_dtype(self.precision)
     # The step counter is an ordinary (per-process) variable, not a mirrored
     # one, so the loop can read it with int(); every replica and worker

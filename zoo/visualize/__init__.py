@@ -41,8 +41,7 @@ def write_all(run: RunLike, num_images: int = 2,
               out: Optional[os.PathLike] = None) -> List[str]:
   """Every picture of a run, its layer table and its projector embedding.
 
-  The trained model is restored once for the filters, activations and
-  embedding; the confusion matrix restores it again to name its checkpoint.
+  The trained model is restored once for every picture that needs it.
 
   Args:
     run: The run directory (a `RunDir` or its path).
@@ -64,10 +63,10 @@ def write_all(run: RunLike, num_images: int = 2,
   _, layers_path = write_layers(name, image_size, directory, **model_kwargs)
   paths = [layers_path]
   paths += write_curves(run, directory)
-  model, _ = run.restore_model()
+  model, checkpoint = run.restore_model()
   paths += write_filters(run, directory, model=model)
   paths += write_activations(run, num_images, directory, model=model)
-  paths += write_confusion(run, directory)
+  paths += write_confusion(run, directory, model=model, checkpoint=checkpoint)
   paths += write_embeddings(run, model=model, max_examples=max_examples)
   paths += write_init_histograms(name, directory, image_size, **model_kwargs)
   return paths

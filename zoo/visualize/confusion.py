@@ -54,7 +54,8 @@ def confusion_csv(matrix: np.ndarray, class_names: Sequence[str]) -> str:
 
 
 def write_confusion(run: _common.RunLike, out: Optional[os.PathLike] = None,
-                    model=None, split: Optional[str] = None) -> List[str]:
+                    model=None, split: Optional[str] = None,
+                    checkpoint: Optional[str] = None) -> List[str]:
   """confusion.png and confusion.csv of a model's predictions on a split.
 
   Predictions and counts come from `zoo.evaluation` (`predict_dataset`,
@@ -66,12 +67,15 @@ def write_confusion(run: _common.RunLike, out: Optional[os.PathLike] = None,
     model: The trained model; default the run's best (else latest)
       checkpoint.
     split: The split (default the run's `data.eval_split`).
+    checkpoint: With `model`: the checkpoint it was restored from, named in
+      the caption.
 
   Returns:
     The written paths: the picture and the CSV.
   """
   run = _common.as_run(run)
-  model, checkpoint = _common.trained_model(run, model)
+  if model is None:
+    model, checkpoint = run.restore_model()
   split = split or run.config["data"]["eval_split"]
   dataset = run.dataset().load(split, normalize=run.normalization,
                                batch_size=BATCH_SIZE)
