@@ -14,6 +14,7 @@ from . import mnist
 from . import options as options_lib
 from . import synthetic
 from . import tfds_catalog
+from .errors import SplitError
 
 # Options every dataset accepts, with their defaults.
 COMMON_OPTIONS: Dict[str, Any] = dict(options_lib.PREPARE_OPTIONS,
@@ -39,9 +40,7 @@ def list_datasets() -> List[str]:
 
 def is_dataset_name(name: str) -> bool:
   """Whether `name` is a registered name or `tfds:<catalog name>`."""
-  return name in _DATASETS or (
-      name.startswith(options_lib.TFDS_PREFIX) and
-      len(name) > len(options_lib.TFDS_PREFIX))
+  return name in _DATASETS or options_lib.is_tfds_name(name)
 
 
 def _prepare_function(name: str) -> _Prepare:
@@ -135,6 +134,15 @@ def _check(name: str, options: Dict[str, Any], valid: Dict[str, Any],
   channels = merged.get("channels")
   if channels is not None and channels not in options_lib.CHANNELS:
     raise ValueError(f"channels must be None, 1 or 3, got {channels!r}.")
+  if "on_corrupt" in merged and (
+      merged["on_corrupt"] not in options_lib.ON_CORRUPT):
+    raise ValueError(f"on_corrupt must be one of "
+                     f"{list(options_lib.ON_CORRUPT)}, got "
+                     f"{merged['on_corrupt']!r}.")
+  ratio = merged.get("split_ratio")
+  if ratio is not None and not 0.0 < ratio <= 1.0:
+    raise SplitError(f"{name}: split_ratio must be in (0, 1], got {ratio}. "
+                     "Set data.split_ratio, e.g. 0.8.")
   return merged
 
 

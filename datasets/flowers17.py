@@ -134,8 +134,6 @@ def _split_indices(directory: Path, available: np.ndarray,
                                  np.int64)
     return chosen, f"datasplits.mat split {split_index}", notes
   ratio = options["split_ratio"]
-  if not 0.0 < ratio <= 1.0:
-    raise ValueError(f"split_ratio must be in (0, 1], got {ratio}.")
   labels = np.asarray([label_of(i) for i in available])
   train, test = splits_lib.stratified_split(labels, 1.0 - ratio,
                                             options["seed"])

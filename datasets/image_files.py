@@ -38,7 +38,6 @@ from . import dataset_info
 from . import download
 from .errors import DatasetError
 from .errors import SplitError
-from .options import ON_CORRUPT
 
 #: File name endings read as images (compared in lower case).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
@@ -203,12 +202,8 @@ def screen(name: str, paths: Sequence[Path], root: Path, on_corrupt: str,
     (the files that decode, notes on skipped files).
 
   Raises:
-    ValueError: an unknown `on_corrupt`.
     DatasetError: corrupt files with `on_corrupt="error"`.
   """
-  if on_corrupt not in ON_CORRUPT:
-    raise ValueError(f"on_corrupt must be one of {list(ON_CORRUPT)}, got "
-                     f"{on_corrupt!r}.")
   corrupt = find_corrupt(paths, root, cache_name)
   if not corrupt:
     return list(paths), []

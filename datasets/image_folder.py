@@ -242,15 +242,12 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   folders = np.asarray([split for split, _, _ in listed], dtype=object)
 
   if "" in found:
-    ratio = options["split_ratio"]
-    if not 0.0 < ratio <= 1.0:
-      raise SplitError(f"image_folder: split_ratio must be in (0, 1], got "
-                       f"{ratio}. Set data.split_ratio, e.g. 0.8.")
-    train, test = splits_lib.stratified_split(labels, 1.0 - ratio,
+    train, test = splits_lib.stratified_split(labels,
+                                              1.0 - options["split_ratio"],
                                               options["seed"])
     indices = {"train": train, "test": test}
-    how = (f"class folders; seeded stratified split (ratio {ratio}, seed "
-           f"{options['seed']})")
+    how = (f"class folders; seeded stratified split (ratio "
+           f"{options['split_ratio']}, seed {options['seed']})")
   else:
     if options["validation_fraction"] and "validation" in found:
       raise SplitError(

@@ -52,3 +52,9 @@ ON_CORRUPT = ("error", "skip")
 CHANNELS = (1, 3)
 TFDS_PREFIX = "tfds:"
 NORMALIZATIONS = ("unit", "symmetric")
+
+
+def is_tfds_name(name: Any) -> bool:
+  """Whether `name` is `tfds:<catalog name>`, a TensorFlow Datasets dataset."""
+  return (isinstance(name, str) and name.startswith(TFDS_PREFIX) and
+          len(name) > len(TFDS_PREFIX))

@@ -318,18 +318,11 @@ def _describe_range(low, high, low_ok, high_ok) -> str:
   return " and ".join(parts)
 
 
-def _is_tfds_name(value: Any) -> bool:
-  """Whether `value` is `tfds:<name>`, a TensorFlow Datasets dataset."""
-  prefix = data_options.TFDS_PREFIX
-  return (isinstance(value, str) and value.startswith(prefix) and
-          len(value) > len(prefix))
-
-
 def _check_values(config: Config) -> None:
   """Checks names against their choices and numbers against their ranges."""
   for key, allowed in _choices().items():
     value = _get(config, key)
-    if key == "data.name" and _is_tfds_name(value):
+    if key == "data.name" and data_options.is_tfds_name(value):
       continue  # Any TensorFlow Datasets name; checked when the data loads.
     if value is None:
       # Every named key has a default; null would reach the code as None.
