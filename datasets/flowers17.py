@@ -76,7 +76,7 @@ def list_images(directory: Path) -> Tuple[Dict[int, Path], List[str]]:
   if not images:
     raise DatasetError(
         f"{image_dir}: no Flowers17 images (expected jpg/image_0001.jpg ... "
-        "image_1360.jpg). Fetch them with `python tools/fetch_data.py "
+        "image_1360.jpg). Fetch them with `snt-zoo fetch "
         "flowers17 --dir DIR`.")
   notes = []
   missing = [i for i in range(1, NUM_IMAGES + 1) if i not in images]
@@ -153,7 +153,7 @@ def _resolve_directory(data_dir: Optional[str]) -> Tuple[Path, str]:
     path = Path(data_dir).expanduser()
     if not path.is_dir():
       raise DatasetError(f"data_dir {path} is not a directory. Fetch Flowers17"
-                         f" with `python tools/fetch_data.py flowers17 --dir "
+                         f" with `snt-zoo fetch flowers17 --dir "
                          f"{path}`.")
     return path, f"directory {path.absolute()}"
   cached = download.cache_dir("flowers17")
@@ -161,7 +161,7 @@ def _resolve_directory(data_dir: Optional[str]) -> Tuple[Path, str]:
     return cached, f"cache {cached}"
   raise DatasetError(
       f"flowers17: no data_dir given and nothing in the cache {cached}. Run "
-      "`python tools/fetch_data.py flowers17` (downloads 17flowers.tgz and "
+      "`snt-zoo fetch flowers17` (downloads 17flowers.tgz and "
       "datasplits.mat, about 60 MB) or pass data.data_dir=DIR (the data_dir option of zoo.datasets).")
 
 
@@ -182,7 +182,7 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   kept, scan_notes = image_files.screen(
       name, [images[i] for i in sorted(images)], _image_directory(directory),
       options["on_corrupt"], cache_name="flowers17",
-      fix="Replace or delete them (fetch_data.py re-downloads the archive)")
+      fix="Replace or delete them (snt-zoo fetch flowers17 --force re-downloads the archive)")
   notes.extend(scan_notes)
   kept = set(kept)
   images = {i: p for i, p in images.items() if p in kept}

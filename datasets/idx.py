@@ -37,7 +37,7 @@ def _read_bytes(path: str) -> bytes:
     raise DatasetError(
         f"{path}: cannot read the file ({e}). It is probably truncated or "
         "not gzip data; delete it and download it again "
-        "(python tools/fetch_data.py).") from e
+        "(snt-zoo fetch mnist).") from e
 
 
 def parse_idx(data: bytes, path: str = "<bytes>") -> np.ndarray:
@@ -105,7 +105,7 @@ def _find_file(directory: str, stem: str) -> str:
   raise DatasetError(
       f"{directory}: missing {stem} (or {stem}.gz). An MNIST-format "
       f"directory needs the four files {', '.join(_all_stems())}; fetch them "
-      "with `python tools/fetch_data.py mnist --dir DIR`.")
+      "with `snt-zoo fetch mnist --dir DIR`.")
 
 
 def _all_stems():

@@ -102,7 +102,7 @@ def resolve(name: str, data_dir: Optional[str]) -> Tuple[_Splits, str]:
     path = Path(data_dir).expanduser()
     if not path.exists():
       raise DatasetError(f"data_dir {path} does not exist. Fetch the data with "
-                         f"`python tools/fetch_data.py {name} --dir {path}`.")
+                         f"`snt-zoo fetch {name} --dir {path}`.")
     return _read_source(name, path), f"directory {path.absolute()}"
   cached = download.cache_dir(name)
   if _has_data(cached):
@@ -119,7 +119,7 @@ def resolve(name: str, data_dir: Optional[str]) -> Tuple[_Splits, str]:
     return _read_source(name, SAMPLE_PATH), SAMPLE_SOURCE
   raise DatasetError(
       f"{name}: no data_dir given, nothing in the cache {cached}, and the "
-      f"download failed ({reason}). Run `python tools/fetch_data.py {name}` "
+      f"download failed ({reason}). Run `snt-zoo fetch {name}` "
       "where there is a connection, or pass data.data_dir=DIR (the data_dir option of zoo.datasets).")
 
 

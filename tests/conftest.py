@@ -36,8 +36,8 @@ def exported_run_dir(tmp_path_factory):
 
   Shared by the evaluate, export and predict tests (trained once).
   """
-  from zoo import serving  # pylint: disable=g-import-not-at-top
+  from zoo import run_serving  # pylint: disable=g-import-not-at-top
   root = tmp_path_factory.mktemp("exported_run")
   run = train_offline(root, "deep_mnist_quick", "train.steps=20").run_dir.path
-  serving.export_run(run)
+  run_serving.export_run(run)
   yield run

@@ -21,8 +21,8 @@ _CPU = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(
     _CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
 
-from zoo import _registry  # pylint: disable=g-import-not-at-top,wrong-import-position
-from zoo import flows  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo.models import _registry  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo.blocks import flows  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo.training import distribute  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo.training.optimizers import Optimizer  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo.training.trainer import Trainer  # pylint: disable=g-import-not-at-top,wrong-import-position

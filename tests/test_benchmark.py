@@ -7,7 +7,7 @@ import sys
 import pytest
 import tensorflow as tf
 
-from zoo import _registry
+from zoo.models import _registry
 from zoo import benchmark
 from zoo import cli
 from zoo.training import precision as precision_lib

@@ -1,4 +1,4 @@
-"""Tests for zoo.conv_pool."""
+"""Tests for zoo.blocks.conv_pool."""
 
 import numpy as np
 import pytest

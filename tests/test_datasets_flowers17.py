@@ -132,5 +132,5 @@ def test_extra_images_and_empty_directory(tree, tmp_path):
   (tmp_path / "empty").mkdir()
   with pytest.raises(datasets.DatasetError, match="no Flowers17 images"):
     datasets.info("flowers17", data_dir=str(tmp_path / "empty"))
-  with pytest.raises(datasets.DatasetError, match="fetch_data.py flowers17"):
+  with pytest.raises(datasets.DatasetError, match="snt-zoo fetch flowers17"):
     datasets.info("flowers17")

@@ -76,7 +76,7 @@ def test_label_out_of_range(tmp_path):
 def test_missing_file_names_fix(tmp_path):
   _write_split_files(tmp_path)
   (tmp_path / "t10k-images-idx3-ubyte").unlink()
-  with pytest.raises(DatasetError, match="missing t10k-images.*fetch_data"):
+  with pytest.raises(DatasetError, match="missing t10k-images.*snt-zoo fetch"):
     idx.read_idx_directory(str(tmp_path))
 
 

@@ -64,7 +64,7 @@ def test_directory_and_cache_sources(tmp_path):
 
 
 def test_fashion_mnist_offline_is_clear_error():
-  with pytest.raises(datasets.DatasetError, match="fetch_data.py fashion_mnist"):
+  with pytest.raises(datasets.DatasetError, match="snt-zoo fetch fashion_mnist"):
     datasets.info("fashion_mnist")
 
 

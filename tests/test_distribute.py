@@ -134,7 +134,7 @@ def test_two_workers_end_with_identical_weights(tmp_path):
 
 
 def test_sync_batch_norm_xception_has_the_same_variables():
-  from zoo import _registry  # pylint: disable=g-import-not-at-top
+  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
   images = tf.zeros([2, 71, 71, 3])
   names = []
   for sync in (False, True):

@@ -1,4 +1,4 @@
-"""Tests for zoo.dropout."""
+"""Tests for zoo.blocks.dropout."""
 
 import numpy as np
 import tensorflow as tf

@@ -18,6 +18,7 @@ from conftest import train_offline
 
 from zoo import cli
 from zoo import predict
+from zoo.serving import runtimes
 from zoo.datasets import idx
 
 _QUICK = ["--config", "softmax_mnist_quick", "train.steps=4",
@@ -195,10 +196,17 @@ def test_every_predict_input_is_classified_or_named(
     assert images.dtype == np.uint8
     return np.tile([[0.25, 0.75]], [len(images), 1])
 
-  predictor = predict.Predictor(channels, ["cat", "dog"], "a test model",
-                                probabilities)
+  class FakeRuntime(runtimes.Runtime):
+    format = "test"
+
+    def probabilities(self, images):
+      return probabilities(images)
+
+  runtime = FakeRuntime(tmp_path, {"class_names": ["cat", "dog"],
+                                   "channels": channels,
+                                   "image_size": [28, 28]})
   results = {pathlib_name(r.path): r
-             for r in predict.classify_files(paths, predictor)}
+             for r in predict.classify_files(paths, runtime)}
   assert len(results) == len(paths)
   for name, (_, reason) in _PREDICT_INPUTS.items():
     result = results[name]

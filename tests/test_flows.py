@@ -1,4 +1,4 @@
-"""Tests for zoo.flows."""
+"""Tests for zoo.blocks.flows."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import sonnet as snt
 import tensorflow as tf
 
 from zoo import EntryFlow, ExitFlow, MiddleFlow
-from zoo import flows
+from zoo.blocks import flows
 
 
 def _bns(module):

@@ -1,4 +1,4 @@
-"""Tests for zoo.head."""
+"""Tests for zoo.blocks.head."""
 
 import numpy as np
 import pytest

@@ -9,8 +9,8 @@ import sonnet as snt
 import tensorflow as tf
 import yaml
 
-from zoo import _registry
-from zoo import flows
+from zoo.models import _registry
+from zoo.blocks import flows
 from zoo import training
 from zoo.training import config as config_lib
 from zoo.training import precision

@@ -6,6 +6,7 @@ import pytest
 
 from zoo import cli
 from zoo import predict
+from zoo import run_serving
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_predict_reports_bad_files_and_predicts_the_rest(run_dir, files, which,
 def test_export_and_run_agree(run_dir, files):
   outputs = []
   for model in (run_dir / "export", run_dir):
-    predictor = predict.load_predictor(model)
+    predictor = run_serving.load(model)
     results = list(predict.classify_files(files, predictor, top_k=10))
     assert [r.error is None for r in results] == [True, False, True, False,
                                                   True]

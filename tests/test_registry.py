@@ -1,4 +1,4 @@
-"""Tests for zoo._registry."""
+"""Tests for zoo.models._registry."""
 
 import numpy as np
 import pytest
@@ -48,18 +48,38 @@ def test_duplicate_registration_warns():
         original)
 
 
-_SMOKE_SHAPES = {
-    "deep_mnist_cnn": (2, 28, 28, 1),
-    "softmax_regression": (2, 28, 28, 1),
-    "tfjs_mnist_convnet": (2, 28, 28, 1),
-    "xception": (2, 71, 71, 3),
-}
+def _smallest_input(model):
+  """The smallest batch of two the model takes, asked of the model."""
+  facts = model.data_config()
+  size = facts["fixed_image_size"] or (max(facts["min_image_size"], 8),) * 2
+  return (2, *size, facts["channels"])
+
+
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_every_model_describes_its_input(name):
+  model = zoo.create_model(name, num_classes=7)
+  facts = model.data_config()
+  assert facts["num_classes"] == 7
+  assert facts["normalization"] in zoo.models.NORMALIZATIONS
+  assert len(facts["image_size"]) == 2 and facts["channels"] >= 1
+  assert min(facts["image_size"]) >= facts["min_image_size"]
+  resized = zoo.create_model(name, image_size=(facts["image_size"][0] + 3,
+                                               facts["image_size"][1] + 5))
+  assert resized.data_config()["image_size"] == (facts["image_size"][0] + 3,
+                                                 facts["image_size"][1] + 5)
+
+
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_every_model_refuses_a_bad_image_size(name):
+  for bad in (0, (28,), "large", (28, -1)):
+    with pytest.raises(ValueError, match="image_size"):
+      zoo.create_model(name, image_size=bad)
 
 
 @pytest.mark.parametrize("name", zoo.list_models())
 def test_every_registered_model_runs_forward(name):
   model = zoo.create_model(name, num_classes=7)
-  images = tf.random.uniform(_SMOKE_SHAPES[name])
+  images = tf.random.uniform(_smallest_input(model))
   logits = model(images, is_training=True)
   assert logits.shape == (2, 7)
   assert np.all(np.isfinite(logits.numpy()))

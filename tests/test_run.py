@@ -1,5 +1,6 @@
 """zoo.training.run: a run end to end on the quick configs."""
 
+import copy
 import json
 import os
 import pathlib
@@ -14,6 +15,7 @@ import tensorflow as tf
 
 import zoo
 from zoo import training
+from zoo.training import actions
 from zoo.training import config as config_lib
 from zoo.training.run import initialise_from
 
@@ -169,21 +171,40 @@ def test_xception_flowers_config_runs_on_a_flowers17_tree(tmp_path):
       f"directory {(tmp_path / 'flowers17').absolute()}")
 
 
-def test_training_writes_the_projector_under_tensorboard(tmp_path):
-  from google.protobuf import text_format  # pylint: disable=g-import-not-at-top
-  from tensorboard.plugins import projector  # pylint: disable=g-import-not-at-top
-  training.run(_config(tmp_path, "train.steps=10", "visualize.embeddings=true",
-                       "visualize.embedding_examples=100"), verbose=False)
-  directory = tmp_path / "tensorboard" / "projector"
-  parsed = text_format.Parse(
-      (directory / "projector_config.pbtxt").read_text(),
-      projector.ProjectorConfig())
-  embedding = parsed.embeddings[0]
-  rows = (directory / embedding.metadata_path).read_text().splitlines()
-  assert rows[0] == "label\tprediction" and len(rows) == 101
-  # The evaluation split is sorted by class; the sample still has them all.
-  assert {row.split("\t")[0] for row in rows[1:]} == {str(d)
-                                                       for d in range(10)}
-  reader = tf.train.load_checkpoint(str(directory))
-  assert reader.get_tensor(embedding.tensor_name).shape[0] == 100
-  assert list(directory.glob("events.out.tfevents.*"))
+def test_run_leaves_the_callers_config_unchanged(tmp_path):
+  config = _config(tmp_path, "train.steps=2")
+  before = copy.deepcopy(config)
+  result = training.run(config, verbose=False)
+  assert config == before
+  saved = config_lib.load_config(str(result.run_dir.config_path))
+  assert saved["model"]["num_classes"] == 10
+
+
+def test_run_without_actions_writes_no_pictures(tmp_path):
+  config = _config(tmp_path, "train.steps=2", "visualize.embeddings=true")
+  training.run(config, verbose=False)
+  assert not (tmp_path / "tensorboard" / "projector").exists()
+  events = list((tmp_path / "tensorboard" / "train").glob("events.*"))
+  tags = {value.tag for event in tf.compat.v1.train.summary_iterator(
+      str(events[0])) for value in event.summary.value}
+  assert "augmented_inputs" not in tags and "loss" in tags
+
+
+class _Recorder(actions.RunAction):
+
+  def __init__(self):
+    self.calls = []
+
+  def on_first_batch(self, run, images):
+    self.calls.append(("first_batch", run.step, tuple(images.shape)))
+
+  def on_finish(self, run, result):
+    self.calls.append(("finish", result.step))
+
+
+def test_actions_are_called_at_the_first_batch_and_the_end(tmp_path):
+  recorder = _Recorder()
+  config = _config(tmp_path, "train.steps=3", "data.batch_size=8")
+  training.run(config, verbose=False, actions=[recorder])
+  assert recorder.calls == [("first_batch", 0, (8, 28, 28, 1)),
+                            ("finish", 3)]

@@ -1,4 +1,4 @@
-"""Tests for zoo.separable_conv."""
+"""Tests for zoo.blocks.separable_conv."""
 
 import numpy as np
 import pytest

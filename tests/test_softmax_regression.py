@@ -41,7 +41,7 @@ def test_eager_equals_tf_function():
 
 
 def test_other_image_shape():
-  model = zoo.create_model("softmax_regression", image_shape=(8, 8, 3),
+  model = zoo.create_model("softmax_regression", image_size=8, channels=3,
                            num_classes=4)
   assert model(tf.zeros([1, 8, 8, 3]), False).shape == (1, 4)
   with pytest.raises(ValueError, match=r"\[B, 8, 8, 3\]"):

@@ -4,6 +4,7 @@ projector embedding of a run."""
 from tensorboard.backend.event_processing import event_accumulator
 
 from zoo import training
+from zoo import visualize
 
 
 def _tags_by_plugin(directory):
@@ -22,9 +23,10 @@ def test_run_writes_scalars_images_and_embedding(tmp_path, monkeypatch,
   monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
   monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path / "cache"))
   run = tmp_path / "run"
-  training.run(training.load_config("softmax_mnist_quick", [
+  config = training.load_config("softmax_mnist_quick", [
       f"run_dir={run}", "train.steps=20", "train.log_every=10",
-      "visualize.embeddings=true", "visualize.embedding_examples=100"]))
+      "visualize.embeddings=true", "visualize.embedding_examples=100"])
+  training.run(config, actions=visualize.training_actions(config))
   progress = [line for line in capsys.readouterr().out.splitlines()
               if line.startswith("step ")]
   assert progress and "\r" not in "".join(progress)

@@ -5,7 +5,7 @@ from PIL import Image
 import pytest
 
 from test_visualize import make_run, offline
-from zoo import _registry
+from zoo.models import _registry
 from zoo.visualize import filters
 from zoo.visualize import images as image_lib
 

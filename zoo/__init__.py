@@ -12,41 +12,80 @@ command's `--help`) does not start TensorFlow.
 
 `zoo.datasets` and `zoo.configs` are the checkout's top-level `datasets/` and
 `configs/` folders: an installed distribution holds them inside the package
-(setup.cfg maps them there); in a checkout this package's search path is
-extended to the checkout root so the same names resolve to the same files.
+(setup.cfg maps them there); in a checkout a finder resolves exactly those
+two names to the top-level folders (nothing else of the checkout root, such
+as `tools/`, becomes part of the package).
+
+Layers, each importing only those below it (tests/test_layering.py):
+`blocks` < `models` (and the weight ports) < `serving`, `training` (which
+never import each other) < `run_serving`, `evaluation`, `predict`,
+`format_comparison`, `visualize`, `benchmark` < `cli`; `datasets` and
+`calibration` sit beside the bottom.
 """
 
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import pathlib
+import sys
 
 __version__ = "0.1.0"
 
-_CHECKOUT_ROOT = pathlib.Path(__file__).resolve().parent.parent
-if (not (pathlib.Path(__file__).parent / "datasets").is_dir() and
-    (_CHECKOUT_ROOT / "datasets" / "__init__.py").is_file()):
-  __path__.append(str(_CHECKOUT_ROOT))  # pylint: disable=undefined-variable
+_PACKAGE_DIR = pathlib.Path(__file__).resolve().parent
+_CHECKOUT_ROOT = _PACKAGE_DIR.parent
+#: Top-level checkout folders that are `zoo.<name>` (installed: inside zoo/).
+_CHECKOUT_PACKAGES = ("datasets", "configs")
+
+
+class _CheckoutFinder(importlib.abc.MetaPathFinder):
+  """Finds `zoo.datasets` / `zoo.configs` in a checkout's top-level folders."""
+
+  def find_spec(self, fullname, path=None, target=None):  # pylint: disable=unused-argument
+    prefix, _, name = fullname.partition(".")
+    if prefix != "zoo" or name not in _CHECKOUT_PACKAGES:
+      return None
+    folder = _CHECKOUT_ROOT / name
+    if (_PACKAGE_DIR / name).is_dir() or not folder.is_dir():
+      return None
+    init = folder / "__init__.py"
+    if init.is_file():
+      return importlib.util.spec_from_file_location(
+          fullname, init, submodule_search_locations=[str(folder)])
+    spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+    spec.submodule_search_locations = [str(folder)]  # A namespace package.
+    return spec
+
+
+if (not (_PACKAGE_DIR / "datasets").is_dir() and
+    (_CHECKOUT_ROOT / "datasets" / "__init__.py").is_file() and
+    not any(isinstance(f, _CheckoutFinder) for f in sys.meta_path)):
+  sys.meta_path.insert(0, _CheckoutFinder())
 
 _LAZY = {
-    "create_model": "zoo._registry",
-    "list_models": "zoo._registry",
-    "model_arguments": "zoo._registry",
-    "register_model": "zoo._registry",
-    "ConvPool": "zoo.conv_pool",
-    "Dropout": "zoo.dropout",
-    "EntryFlow": "zoo.flows",
-    "ExitFlow": "zoo.flows",
-    "MiddleFlow": "zoo.flows",
-    "ClassifierHead": "zoo.head",
+    "create_model": "zoo.models",
+    "list_models": "zoo.models",
+    "model_arguments": "zoo.models",
+    "register_model": "zoo.models",
+    "ConvPool": "zoo.blocks",
+    "Dropout": "zoo.blocks",
+    "Endpoints": "zoo.blocks",
+    "EntryFlow": "zoo.blocks",
+    "ExitFlow": "zoo.blocks",
+    "MiddleFlow": "zoo.blocks",
+    "ClassifierHead": "zoo.blocks",
+    "SeparableConv2D": "zoo.blocks",
     "ConvPoolNet": "zoo.models",
     "ConvPoolSpec": "zoo.models",
     "ImageClassifier": "zoo.models",
     "SoftmaxRegression": "zoo.models",
     "Xception": "zoo.models",
-    "SeparableConv2D": "zoo.separable_conv",
+    "load": "zoo.run_serving",
 }
-_SUBMODULES = ("datasets", "training", "visualize", "serving", "evaluation",
-               "keras_port", "layer_summary", "models", "calibration",
-               "export_formats", "runtimes", "format_comparison")
+_SUBMODULES = ("blocks", "models", "datasets", "training", "serving",
+               "run_serving", "evaluation", "predict", "calibration",
+               "format_comparison", "visualize", "keras_port",
+               "layer_summary", "benchmark")
 
 __all__ = sorted(_LAZY) + list(_SUBMODULES)
 

@@ -35,14 +35,14 @@ from typing import Dict, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
-from zoo import _registry
+from zoo.models import _registry
 from zoo.training import precision as precision_lib
 from zoo.training.optimizers import Optimizer
 from zoo.training.trainer import Trainer
 
+#: The zoo models the peers implement too (any registered model runs alone).
 MODELS = ("softmax_regression", "deep_mnist_cnn", "xception")
-DEFAULT_IMAGE_SIZE = {"softmax_regression": 28, "deep_mnist_cnn": 28,
-                      "xception": 149}
+DEFAULT_BATCH_SIZE = 32
 JIT_DEFAULT = "auto"
 # Frameworks the zoo can be compared with, and the models each one covers.
 SIDES = ("keras", "torch")
@@ -68,10 +68,10 @@ class Options:
   """What to benchmark (the `snt-zoo benchmark` flags).
 
   Attributes:
-    model: One of `MODELS`.
-    batch_size: Default 50 (MNIST models), 32 (Xception).
-    image_size: Default 28 (MNIST models), 149 (Xception).
-    num_classes: Default 10 (MNIST models), 17 (Xception).
+    model: A registered model (`zoo.list_models()`).
+    batch_size: Default `DEFAULT_BATCH_SIZE`.
+    image_size: Default the model's own (`model.data_config()`).
+    num_classes: Default the model's own.
     compare: "none", or sides of `SIDES` separated by commas ("keras,torch").
     reps: Timed repetitions (median and spread over them).
     steps: Steps per repetition.
@@ -113,9 +113,10 @@ def check_options(args: Options) -> None:
       `--num-classes` must be at least 1; `--warmup` and `--matmul-size` at
       least 0; unset sizes take the model's defaults).
   """
-  if args.model not in MODELS:
+  known = _registry.list_models()
+  if args.model not in known:
     raise BenchmarkError(f"--model {args.model!r} is not one of "
-                         f"{', '.join(MODELS)}.")
+                         f"{', '.join(known)}.")
   for field, (lowest, flag) in _COUNTS.items():
     value = getattr(args, field)
     if value is None:
@@ -278,8 +279,12 @@ def _reset_gpu_peak():
 
 
 def default_jit(model_name: str) -> bool:
-  """Whether the zoo compiles the train step with XLA by default."""
-  return precision_lib.default_jit_compile(model_name)
+  """Whether the zoo compiles the train step with XLA by default.
+
+  The model says (`jit_compile_default`: the measured-fastest setting on a
+  CPU, docs/benchmark.md).
+  """
+  return bool(_registry.create_model(model_name).jit_compile_default)
 
 
 # Zoo ---------------------------------------------------------------------
@@ -292,17 +297,10 @@ class ZooRunner:
 
   def __init__(self, model_name, num_classes, image_size, batch_size, jit,
                precision):
-    if model_name == "xception":
-      model = _registry.create_model(model_name, num_classes=num_classes,
-                                     image_size=image_size)
-      channels = 3
-    else:
-      model = _registry.create_model(
-          model_name, num_classes=num_classes,
-          image_shape=(image_size, image_size, 1))
-      channels = 1
+    model = _registry.create_model(model_name, num_classes=num_classes,
+                                   image_size=image_size)
     self.model = model
-    self.channels = channels
+    self.channels = int(model.channels)
     learning_rate = tf.Variable(1e-3, trainable=False, name="learning_rate")
     rate = tf.constant(1e-3)
     self.trainer = Trainer(model, Optimizer("adam", learning_rate),
@@ -505,11 +503,12 @@ def run_benchmark(args: Options) -> dict:
   precisions = side_precisions(args.precision, sides, hardware)
   if "torch" in sides:
     import_torch()  # Fail before anything is built.
-  batch_size = args.batch_size or (32 if model_name == "xception" else 50)
-  image_size = args.image_size or DEFAULT_IMAGE_SIZE[model_name]
-  num_classes = args.num_classes or (17 if model_name == "xception" else 10)
+  facts = _registry.create_model(model_name).data_config()
+  batch_size = args.batch_size or DEFAULT_BATCH_SIZE
+  image_size = args.image_size or facts["image_size"][0]
+  num_classes = args.num_classes or facts["num_classes"]
   jit = {"on": True, "off": False}.get(args.jit, default_jit(model_name))
-  channels = 3 if model_name == "xception" else 1
+  channels = facts["channels"]
   rng = np.random.default_rng(0)
   images = tf.constant(rng.uniform(
       -1, 1, [batch_size, image_size, image_size, channels]).astype(

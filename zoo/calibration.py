@@ -8,11 +8,9 @@
 Temperature scaling (Guo et al., 2017) divides every logit by one scalar
 fitted to minimise the negative log-likelihood of held-out data: the
 predicted classes (and so the accuracy) do not change, only how confident
-the probabilities are. `calibrate_run` fits it for a training run on its
-validation split, or on its evaluation split when the run has none.
+the probabilities are. Pure metrics: fitting a training run's temperature
+on its held-out split is `zoo.run_serving.calibrate_run`.
 """
-
-from typing import Any, Dict, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -91,44 +89,3 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray,
   if not np.isfinite(temperature) or bool(result.failed):
     raise ValueError("Temperature fitting did not converge.")
   return temperature
-
-
-def calibration_split(run) -> str:
-  """The split a run calibrates on: validation if it has one, else eval."""
-  counts = run.dataset().info.num_examples
-  if counts.get("validation"):
-    return "validation"
-  return run.config["data"].get("eval_split", "test")
-
-
-def calibrate_run(run, model, split: Optional[str] = None,
-                  batch_size: int = 500) -> Dict[str, Any]:
-  """Fits a temperature for a run's model on held-out data.
-
-  Args:
-    run: A `RunDir`.
-    model: The run's restored model.
-    split: Default `calibration_split(run)`.
-    batch_size: Examples per forward pass.
-
-  Returns:
-    `{"temperature", "split", "examples", "ece_before", "ece_after",
-    "nll_before", "nll_after", "ece_bins"}`.
-  """
-  from zoo import evaluation  # pylint: disable=g-import-not-at-top
-  split = split or calibration_split(run)
-  batches = run.dataset().load(split, normalize=run.normalization,
-                               batch_size=batch_size)
-  predicted = evaluation.predict_dataset(model, batches)
-  logits, labels = predicted["logits"], predicted["labels"]
-  temperature = fit_temperature(logits, labels)
-  return {
-      "temperature": temperature,
-      "split": split,
-      "examples": int(len(labels)),
-      "ece_bins": 15,
-      "ece_before": expected_calibration_error(logits, labels),
-      "ece_after": expected_calibration_error(logits / temperature, labels),
-      "nll_before": negative_log_likelihood(logits, labels),
-      "nll_after": negative_log_likelihood(logits / temperature, labels),
-  }

@@ -42,8 +42,9 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 def _train(args) -> int:
   from zoo import training  # pylint: disable=g-import-not-at-top
   config = training.load_config(args.config, args.overrides)
+  from zoo import visualize  # pylint: disable=g-import-not-at-top
   try:
-    training.run(config)
+    training.run(config, actions=visualize.training_actions(config))
   except training.TrainingStopped as stopped:
     print(stopped, file=sys.stderr)
     return EXIT_SIGNAL.get(stopped.signal_name, 1)
@@ -88,8 +89,7 @@ def _evaluate(args) -> int:
 
 # export ---------------------------------------------------------------------
 
-#: `zoo.export_formats.FORMATS`, spelled out so `--help` needs no TensorFlow.
-EXPORT_FORMATS = ("savedmodel", "onnx", "tflite", "tflite-int8")
+from zoo.serving.artifact import FORMATS as EXPORT_FORMATS  # No TensorFlow.
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,11 +139,11 @@ def _export(args) -> int:
       pathlib.Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
       print(f"Wrote {args.json}")
     return 0
-  from zoo import serving  # pylint: disable=g-import-not-at-top
-  output = serving.export_run(args.run_dir, args.output, args.checkpoint,
-                              args.overwrite, export_format=args.export_format,
-                              calibrate=args.calibrate)
-  print(serving.describe_export(output))
+  from zoo import run_serving  # pylint: disable=g-import-not-at-top
+  output = run_serving.export_run(
+      args.run_dir, args.output, args.checkpoint, args.overwrite,
+      export_format=args.export_format, calibrate=args.calibrate)
+  print(run_serving.describe_export(output))
   return 0
 
 
@@ -163,9 +163,10 @@ def _predict(args) -> int:
   if args.top_k < 1:
     raise _UsageError("--top-k must be at least 1.")
   from zoo import predict  # pylint: disable=g-import-not-at-top
-  predictor = predict.load_predictor(args.model, args.checkpoint)
+  from zoo import run_serving  # pylint: disable=g-import-not-at-top
+  runtime = run_serving.load(args.model, args.checkpoint)
   failed = 0
-  for result in predict.classify_files(args.images, predictor, args.top_k):
+  for result in predict.classify_files(args.images, runtime, args.top_k):
     if result.error:
       print(f"Error: {result.path}: {result.error}", file=sys.stderr)
       failed += 1
@@ -181,17 +182,18 @@ def _predict(args) -> int:
 # benchmark ------------------------------------------------------------------
 
 def _benchmark_arguments(parser: argparse.ArgumentParser) -> None:
-  parser.add_argument("--model", help="deep_mnist_cnn, softmax_regression "
-                      "or xception (training throughput).")
+  parser.add_argument("--model", help="A registered model (training "
+                      "throughput); --compare covers deep_mnist_cnn, "
+                      "softmax_regression and xception.")
   parser.add_argument("--data", action="store_true",
                       help="Time the input pipelines instead of a model.")
   parser.add_argument("--batch-size", type=int, default=None,
-                      help="Default: 50 (MNIST models), 32 (Xception); with "
-                      "--data: 32.")
+                      help="Default 32.")
   parser.add_argument("--image-size", type=int, default=None,
-                      help="Default: 28 (MNIST models), 149 (Xception).")
+                      help="Default: the model's own (28 for the MNIST "
+                      "models, 299 for Xception).")
   parser.add_argument("--num-classes", type=int, default=None,
-                      help="Default: 10 (MNIST models), 17 (Xception).")
+                      help="Default: the model's own.")
   parser.add_argument("--compare", default="none",
                       help="none, keras, torch or keras,torch: time the same "
                       "architecture in those frameworks too (torch: "
@@ -428,7 +430,7 @@ def _user_errors() -> tuple:
   errors_ = [_UsageError, config.ConfigError, errors.DatasetError,
              run_dir.RunDirError, FileNotFoundError]
   for module, name in (("zoo.evaluation", "EvaluationError"),
-                       ("zoo.serving", "ExportError")):
+                       ("zoo.serving.artifact", "ExportError")):
     if module in sys.modules:
       errors_.append(getattr(sys.modules[module], name))
   return tuple(errors_)

@@ -4,8 +4,9 @@
     print(evaluation.format_table(result))
 
 `evaluate` takes a run directory (its best, else latest checkpoint), a
-checkpoint inside one or an export of any format (`zoo.runtimes`; fed uint8
-images through its serving graph), reads the run's data as training did and
+checkpoint inside one or an export of any format, loaded as one runtime
+(`zoo.run_serving.load`; an export is fed uint8 images through its serving
+graph), reads the run's data as training did and
 reports accuracy, top-5 accuracy (more than 5 classes), per-class accuracy,
 the confusion matrix (rows: true class, columns: predicted), the expected
 calibration error (TensorFlow Probability) and the negative log-likelihood.
@@ -20,8 +21,9 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import calibration
-from zoo import runtimes
-from zoo.training.run_dir import RunDir
+from zoo import run_serving
+from zoo.serving import runtimes
+from zoo.training import run_dir as run_dir_lib
 
 
 class EvaluationError(ValueError):
@@ -119,57 +121,14 @@ def compute_metrics(logits: np.ndarray, labels: np.ndarray,
   return metrics
 
 
-class _Evaluated:
-  """What is evaluated: a restored run model or a loaded export."""
-
-  def __init__(self, path: os.PathLike, checkpoint=None):
-    path = pathlib.Path(path)
-    self.path = path
-    if runtimes.is_export(path):
-      self.kind = "export"
-      self.export = runtimes.load_export(path)
-      config = self.export.info.get("config")
-      if not config:
-        raise EvaluationError(
-            f"{path} describes no training run (no run config); only exports "
-            "of a training run can be evaluated.")
-      self.run = RunDir(path)
-      self.run.__dict__["config"] = config  # The export carries its config.
-      self.checkpoint = self.export.info.get("checkpoint")
-      self.image_size = tuple(self.export.image_size)
-      self.normalization = "unit"  # Turned back into uint8, below.
-      self.class_names = self.export.class_names
-      self.default_output = (path.resolve().parent /
-                             f"evaluation-{{split}}-{path.resolve().name}.json")
-      return
-    if not path.exists() and not path.with_name(path.name + ".index").exists():
-      raise EvaluationError(
-          f"{path} does not exist; pass a run directory, a checkpoint in one "
-          "or an export.")
-    self.run = RunDir.containing(path if path.is_dir() else path.parent)
-    is_run_dir = path.is_dir() and RunDir(path).is_run()
-    if not is_run_dir and checkpoint is None:
-      checkpoint = path
-    self.kind = "run_dir" if checkpoint is None else "checkpoint"
-    self.model, self.checkpoint = self.run.restore_model(checkpoint)
-    self.image_size = self.run.image_size
-    self.normalization = self.run.normalization
-    self.class_names = list(self.run.class_names)
-    suffix = "" if self.kind == "run_dir" else (
-        "-" + pathlib.Path(self.checkpoint).name)
-    self.default_output = self.run.path / f"evaluation-{{split}}{suffix}.json"
-    self._logits = tf.function(
-        lambda images: tf.cast(self.model(images, is_training=False),
-                               tf.float32))
-
-  def logits(self, images: tf.Tensor) -> np.ndarray:
-    """Logits (log-probabilities for an export) of a loaded batch."""
-    if self.kind == "export":
-      uint8 = tf.cast(tf.round(tf.clip_by_value(images * 255.0, 0.0, 255.0)),
-                      tf.uint8)
-      probabilities = self.export.probabilities(uint8.numpy())
-      return np.log(np.maximum(probabilities.astype(np.float64), 1e-30))
-    return self._logits(images).numpy().astype(np.float64)
+def _default_output(runtime: runtimes.Runtime, model_path: os.PathLike) -> str:
+  """Where an evaluation of `runtime` is written, with `{split}` to fill."""
+  if isinstance(runtime, run_serving.RunRuntime):
+    suffix = "" if runtime.kind == "run_dir" else (
+        "-" + pathlib.Path(runtime.checkpoint).name)
+    return str(runtime.run.path / f"evaluation-{{split}}{suffix}.json")
+  resolved = pathlib.Path(model_path).resolve()
+  return str(resolved.parent / f"evaluation-{{split}}-{resolved.name}.json")
 
 
 def evaluate(model_path: os.PathLike, split: Optional[str] = None,
@@ -193,25 +152,30 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
     The JSON-ready result (metrics plus what was evaluated on what), with
     `default_output`: where `write_result` puts it by default.
   """
-  source = _Evaluated(model_path, checkpoint)
-  run = source.run
-  data = run.config["data"]
+  runtime = run_serving.load(model_path, checkpoint)
+  config = runtime.config
+  if not config:
+    raise EvaluationError(
+        f"{model_path} describes no training run (no run config); only exports "
+        "of a training run can be evaluated.")
+  data = config["data"]
   split = split or data.get("eval_split", "test")
   batch_size = batch_size or data.get("eval_batch_size") or 500
-  dataset = run.dataset(data_dir)
+  dataset = run_dir_lib.prepare_dataset(config, data_dir, runtime.image_size,
+                                        runtime.channels)
   class_names = list(dataset.info.class_names)
-  if source.class_names != class_names:
+  if runtime.class_names != class_names:
     raise EvaluationError(
-        f"The model's classes {source.class_names} differ from the data's "
+        f"The model's classes {runtime.class_names} differ from the data's "
         f"{class_names}.")
-  batches = dataset.load(split, normalize=source.normalization,
+  batches = dataset.load(split, normalize=runtime.data_normalization,
                          batch_size=batch_size)
   if max_examples:
     batches = batches.unbatch().take(max_examples).batch(batch_size)
   start = time.perf_counter()
   all_logits, all_labels = [], []
   for images, labels in batches:
-    all_logits.append(source.logits(images))
+    all_logits.append(runtime.logits(images))
     all_labels.append(labels.numpy())
   elapsed = time.perf_counter() - start
   if not all_logits:
@@ -220,19 +184,19 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
                             np.concatenate(all_labels), class_names, num_bins)
   result = {
       "model": str(model_path),
-      "kind": source.kind,
-      "checkpoint": source.checkpoint and str(source.checkpoint),
-      "model_name": run.config["model"]["name"],
+      "kind": runtime.kind,
+      "checkpoint": runtime.checkpoint and str(runtime.checkpoint),
+      "model_name": config["model"]["name"],
       "dataset": data["name"],
       "split": split,
       "data_source": dataset.info.source,
-      "image_size": list(source.image_size),
+      "image_size": list(runtime.image_size),
       "examples_per_sec": metrics["examples"] / max(elapsed, 1e-9),
       **metrics,
   }
   if max_examples:
     result["max_examples"] = int(max_examples)
-  result["default_output"] = str(source.default_output).format(split=split)
+  result["default_output"] = _default_output(runtime, model_path).format(split=split)
   return result
 
 

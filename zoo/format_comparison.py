@@ -4,7 +4,7 @@
     print(format_comparison.format_table(rows))
 
 Each format is exported into a temporary directory (the run's own exports
-are never touched), loaded in its runtime (`zoo.runtimes`) and fed the same
+are never touched), loaded in its runtime (`zoo.serving.runtimes`) and fed the same
 uint8 images of the evaluation split. The SavedModel's probabilities are the
 reference for the largest absolute difference; images/s is measured in this
 process on the CPU, over the whole split after one warm-up batch.
@@ -18,19 +18,19 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from zoo import export_formats
-from zoo import runtimes
-from zoo import serving
+from zoo import run_serving
+from zoo.serving import artifact
+from zoo.serving import runtimes
 from zoo.training.run_dir import RunDir
 
 
 def _export_size(directory: pathlib.Path) -> int:
   """Bytes of an export's model files (its export_info.json excluded)."""
   return sum(path.stat().st_size for path in directory.rglob("*")
-             if path.is_file() and path.name != serving.INFO_FILE)
+             if path.is_file() and path.name != artifact.INFO_FILE)
 
 
-def measure(runtime: runtimes.ExportRuntime, images: np.ndarray,
+def measure(runtime: runtimes.Runtime, images: np.ndarray,
             batch_size: int = 100) -> Dict[str, Any]:
   """Runs a runtime over `images` in batches, timing all but a warm-up.
 
@@ -48,7 +48,7 @@ def measure(runtime: runtimes.ExportRuntime, images: np.ndarray,
 
 
 def compare_formats(run_dir: os.PathLike,
-                    formats: Sequence[str] = export_formats.FORMATS,
+                    formats: Sequence[str] = artifact.FORMATS,
                     split: Optional[str] = None,
                     max_examples: Optional[int] = None,
                     batch_size: int = 100,
@@ -64,7 +64,7 @@ def compare_formats(run_dir: os.PathLike,
     max_examples: Only the first N examples of the split.
     batch_size: Images per inference call.
     checkpoint: Default the best, else the latest.
-    calibrate: Export with a fitted temperature (see `serving.export_run`).
+    calibrate: Export with a fitted temperature (see `run_serving.export_run`).
 
   Returns:
     One row per format: `format`, `file_bytes`, `max_abs_diff` (against the
@@ -73,15 +73,15 @@ def compare_formats(run_dir: os.PathLike,
   """
   run = RunDir(run_dir)
   split = split or run.config["data"].get("eval_split", "test")
-  formats = [export_formats.SAVEDMODEL] + [
-      f for f in formats if f != export_formats.SAVEDMODEL]
+  formats = [artifact.SAVEDMODEL] + [
+      f for f in formats if f != artifact.SAVEDMODEL]
   for export_format in formats:
-    export_formats.check_dependencies(export_format)
-  images, labels = serving.split_as_uint8(run, split, max_examples)
+    artifact.check_dependencies(export_format)
+  images, labels = run_serving.split_as_uint8(run, split, max_examples)
   rows, reference = [], None
   with tempfile.TemporaryDirectory(prefix="snt-zoo-formats-") as scratch:
     for export_format in formats:
-      directory = serving.export_run(
+      directory = run_serving.export_run(
           run.path, pathlib.Path(scratch) / export_format, checkpoint,
           export_format=export_format, calibrate=calibrate)
       runtime = runtimes.load_export(directory)

@@ -19,7 +19,7 @@ import sonnet as snt
 import tensorflow as tf
 
 from zoo.models.xception import Xception
-from zoo.separable_conv import SeparableConv2D
+from zoo.blocks.separable_conv import SeparableConv2D
 
 # Downsampling blocks and the channels of their (unnamed in Keras) shortcut.
 _SHORTCUT_CHANNELS = {"block2": 128, "block3": 256, "block4": 728,

@@ -16,7 +16,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 import tensorflow as tf
 
-from zoo import _registry
+from zoo.models import _registry
 from zoo.models.base import ImageClassifier
 
 
@@ -165,22 +165,12 @@ def summarize(model_name: str,
 
   Args:
     model_name: A name from `zoo.list_models()`.
-    image_size: Input size; models with an `image_size` or `image_shape`
-      argument are built for it.
+    image_size: Input size (side or `(height, width)`); default the
+      model's own. Every model takes `image_size`.
     **model_kwargs: Passed to `zoo.create_model`.
   """
   kwargs = dict(model_kwargs)
   if image_size is not None:
-    size = ((image_size, image_size) if isinstance(image_size, int)
-            else tuple(image_size))
-    accepted = _registry.model_arguments(model_name)
-    if "image_size" in accepted and "image_size" not in kwargs:
-      if size[0] != size[1]:
-        raise ValueError(f"{model_name} takes square inputs; got {size}.")
-      kwargs["image_size"] = size[0]
-    elif "image_shape" in accepted and "image_shape" not in kwargs:
-      channels = accepted["image_shape"][2] if isinstance(
-          accepted.get("image_shape"), (tuple, list)) else 1
-      kwargs["image_shape"] = (size[0], size[1], channels)
+    kwargs.setdefault("image_size", image_size)
   model = _registry.create_model(model_name, **kwargs)
   return summarize_model(model, image_size)

@@ -1,16 +1,16 @@
 """Classifying image files with an export or a run directory.
 
-    predictor = predict.load_predictor("runs/x/export")   # or a run dir
-    predictor = predict.load_predictor("runs/x/export-onnx/model.onnx")
-    for result in predict.classify_files(["a.png", "b.jpg"], predictor):
+    runtime = run_serving.load("runs/x/export")   # or a run dir, a .onnx file
+    for result in predict.classify_files(["a.png", "b.jpg"], runtime):
       result.path, result.error or result.top_k   # [(class name, prob), ...]
 
 Images of any size and mode are read with Pillow as RGB or grayscale, as
-the model needs; resizing and normalisation happen in `zoo.serving`'s
-preprocessing graph, which every export format runs (a SavedModel in
+the model needs; resizing and normalisation happen in the serving graph
+(`zoo.serving.graph`), which every runtime runs (a SavedModel in
 TensorFlow, ONNX in ONNX Runtime, float or int8 TFLite in the TFLite
-interpreter; `zoo.runtimes`). A file that is missing or not an image gives
-a result with `error` set; the others are still classified.
+interpreter, a run's restored model; `zoo.serving.runtimes`). A file that is
+missing or not an image gives a result with `error` set; the others are
+still classified.
 """
 
 import dataclasses
@@ -23,9 +23,7 @@ import numpy as np
 from PIL import Image
 from PIL import UnidentifiedImageError
 
-from zoo import runtimes
-from zoo import serving
-from zoo.training.run_dir import RunDir
+from zoo.serving import runtimes
 
 
 class ImageReadError(Exception):
@@ -61,45 +59,6 @@ def read_image(path: os.PathLike, channels: int) -> np.ndarray:
   return array
 
 
-class Predictor:
-  """uint8 images of any size -> class probabilities, from an export or run."""
-
-  def __init__(self, channels: int, class_names: Sequence[str],
-               description: str, probabilities_fn):
-    self.channels = int(channels)
-    self.class_names = [str(c) for c in class_names]
-    self.description = description
-    self._probabilities = probabilities_fn
-
-  def __call__(self, images: np.ndarray) -> np.ndarray:
-    """`[B, H, W, C]` uint8 -> `[B, K]` probabilities."""
-    return np.asarray(self._probabilities(images))
-
-
-def load_predictor(model_path: os.PathLike,
-                   checkpoint: Optional[os.PathLike] = None) -> Predictor:
-  """A predictor for an export of any format or a run directory.
-
-  Args:
-    model_path: A SavedModel export, an ONNX or TFLite export (its
-      directory or its `.onnx` / `.tflite` file) or a run directory.
-    checkpoint: With a run directory: the checkpoint to use.
-  """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  path = pathlib.Path(model_path)
-  if runtimes.is_export(path):
-    export = runtimes.load_export(path)
-    return Predictor(export.channels, export.class_names,
-                     f"{export.format} export {path}", export.probabilities)
-  run = RunDir(path)
-  model, ckpt = run.restore_model(checkpoint)
-  image_size = run.image_size
-  return Predictor(
-      model.channels, run.class_names, f"run {path} ({ckpt})",
-      lambda images: serving.predict_probabilities(
-          model, tf.constant(images, tf.uint8), image_size).numpy())
-
-
 @dataclasses.dataclass(frozen=True)
 class Prediction:
   """The top classes of one file, or why it could not be read."""
@@ -108,20 +67,33 @@ class Prediction:
   error: Optional[str] = None
 
 
-def classify_files(paths: Iterable[os.PathLike], predictor: Predictor,
+def top_classes(probabilities: np.ndarray, class_names: Sequence[str],
+                top_k: int) -> Tuple[Tuple[str, float], ...]:
+  """The `top_k` `(class name, probability)` pairs of one row, best first."""
+  probabilities = np.asarray(probabilities)
+  order = np.argsort(-probabilities, kind="stable")[:min(top_k,
+                                                         len(class_names))]
+  return tuple((str(class_names[i]), float(probabilities[i])) for i in order)
+
+
+def classify_files(paths: Iterable[os.PathLike], runtime: runtimes.Runtime,
                    top_k: int = 3) -> Iterator[Prediction]:
-  """Classifies each file in turn; unreadable files yield an error result."""
-  top_k = min(top_k, len(predictor.class_names))
+  """Classifies each file in turn; unreadable files yield an error result.
+
+  Args:
+    paths: Image files.
+    runtime: Any runtime (`zoo.run_serving.load`).
+    top_k: Classes per file.
+  """
+  class_names = runtime.class_names
   for path in paths:
     try:
-      image = read_image(path, predictor.channels)
+      image = read_image(path, runtime.channels)
     except ImageReadError as e:
       yield Prediction(str(path), error=str(e))
       continue
-    probabilities = predictor(image[np.newaxis])[0]
-    order = np.argsort(-probabilities, kind="stable")[:top_k]
-    yield Prediction(str(path), tuple(
-        (predictor.class_names[i], float(probabilities[i])) for i in order))
+    probabilities = runtime.probabilities(image[np.newaxis])[0]
+    yield Prediction(str(path), top_classes(probabilities, class_names, top_k))
 
 
 def format_prediction(prediction: Prediction) -> List[str]:

@@ -1,11 +1,28 @@
-"""The zoo's models; importing this package registers them all."""
+"""The zoo's models, built from `zoo.blocks`; importing this registers them.
 
-from zoo.models.base import ImageClassifier, NORMALIZATIONS
-from zoo.models.convnet import ConvPoolNet, ConvPoolSpec
+    from zoo import models
+    models.list_models()
+    model = models.create_model("xception", num_classes=17, image_size=149)
+    model.data_config()    # image_size, channels, normalization, num_classes
+
+`ImageClassifier` (in `base`) is the contract every model keeps; the
+registry (`_registry`) imports no model.
+"""
+
+from zoo.models._registry import create_model
+from zoo.models._registry import list_models
+from zoo.models._registry import model_arguments
+from zoo.models._registry import register_model
+from zoo.models.base import ImageClassifier
+from zoo.models.base import NORMALIZATIONS
+from zoo.models.base import as_image_size
+from zoo.models.convnet import ConvPoolNet
+from zoo.models.convnet import ConvPoolSpec
 from zoo.models.softmax_regression import SoftmaxRegression
 from zoo.models.xception import Xception
 
 __all__ = [
     "ConvPoolNet", "ConvPoolSpec", "ImageClassifier", "NORMALIZATIONS",
-    "SoftmaxRegression", "Xception",
+    "SoftmaxRegression", "Xception", "as_image_size", "create_model",
+    "list_models", "model_arguments", "register_model",
 ]

@@ -1,22 +1,68 @@
 """The interface every zoo model shares."""
 
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import sonnet as snt
 import tensorflow as tf
 
-Endpoints = Dict[str, tf.Tensor]
+from zoo.blocks.endpoints import Endpoints
 
 #: How a model expects pixel values: "unit" is [0, 1], "symmetric" [-1, 1].
 NORMALIZATIONS = ("unit", "symmetric")
+
+#: What every model's `image_size` argument takes: one side or (height, width).
+ImageSize = Union[int, Sequence[int]]
+
+
+def as_image_size(image_size: ImageSize) -> Tuple[int, int]:
+  """`image_size` as `(height, width)`: an int is a square side.
+
+  Raises:
+    ValueError: If it is neither an int nor two positive ints.
+  """
+  if isinstance(image_size, bool):
+    raise ValueError(f"image_size must be an int or (height, width), got "
+                     f"{image_size!r}.")
+  if isinstance(image_size, int):
+    size = (image_size, image_size)
+  else:
+    try:
+      size = tuple(int(s) for s in image_size)
+    except (TypeError, ValueError):
+      size = ()
+  if len(size) != 2 or min(size) < 1:
+    raise ValueError(f"image_size must be an int or (height, width) of "
+                     f"positive ints, got {image_size!r}.")
+  return size
+
+
+def check_channels(channels: int) -> int:
+  """`channels` as an int of at least 1, or a ValueError naming it."""
+  if isinstance(channels, bool) or not isinstance(channels, int) or (
+      channels < 1):
+    raise ValueError(f"channels must be a positive int, got {channels!r}.")
+  return channels
 
 
 class ImageClassifier(snt.Module):
   """Base class of zoo models: images in, logits (and named activations) out.
 
-  Subclasses set `input_normalization`, `default_image_size`, `channels`,
-  `min_image_size` and, for fixed-size models, `fixed_image_size`, and
-  implement `_forward`.
+  The model contract, for the zoo's models and a user's own:
+
+  - The constructor takes `num_classes`, `image_size` (an int or
+    `(height, width)`: the size data pipelines and exports resize to) and,
+    where the model can, `channels`.
+  - The class (or instance) says what the model expects: `input_normalization`
+    ("unit" for [0, 1], "symmetric" for [-1, 1]), `default_image_size`,
+    `channels`, `min_image_size` and, for fixed-size models,
+    `fixed_image_size`; `data_config()` returns them as one dict, and every
+    tool asks it instead of keeping a table per model name.
+  - `_forward(images, is_training)` returns `(logits, endpoints)`: the
+    `[B, num_classes]` logits (or `[B, D]` features without a top) and an
+    `Endpoints` dict of named activations in network order, ending with
+    `pre_logits` (what the classifier sees) and `logits`.
+  - `head_attribute` names the attribute holding the classifier head, which
+    fine-tuning replaces for another class count.
   """
 
   input_normalization: str = "unit"
@@ -29,6 +75,9 @@ class ImageClassifier(snt.Module):
   #: The attribute that holds the classifier head: what fine-tuning replaces
   #: when the class count changes and what `freeze_backbone` trains.
   head_attribute: str = "head"
+  #: Whether the train step is faster compiled with XLA on a CPU (measured,
+  #: docs/benchmark.md); the benchmark's `--jit auto` follows it.
+  jit_compile_default: bool = False
   #: Keep BatchNorm in inference mode even while training (fine-tuning with
   #: small batches); dropout still follows `is_training`.
   freeze_batch_norm: bool = False
@@ -95,6 +144,23 @@ class ImageClassifier(snt.Module):
           all(isinstance(c, tf.Module) for c in child)):
         setattr(backbone, name, child)
     return backbone
+
+  def data_config(self) -> Dict[str, Any]:
+    """The input facts every tool asks of the model.
+
+    Returns:
+      `{"image_size": (H, W), "channels", "normalization", "num_classes",
+      "min_image_size", "fixed_image_size"}`.
+    """
+    return {
+        "image_size": tuple(int(s) for s in self.default_image_size),
+        "channels": int(self.channels),
+        "normalization": self.input_normalization,
+        "num_classes": int(self.num_classes),
+        "min_image_size": int(self.min_image_size),
+        "fixed_image_size": (tuple(self.fixed_image_size)
+                             if self.fixed_image_size else None),
+    }
 
   def num_parameters(self, trainable_only: bool = True) -> int:
     """Counts the scalars in the model's (trainable) variables.

@@ -6,10 +6,11 @@ from typing import Optional, Sequence, Tuple
 import sonnet as snt
 import tensorflow as tf
 
-from zoo._registry import register_model
-from zoo.conv_pool import ConvPool
-from zoo.head import ClassifierHead
-from zoo.models.base import Endpoints, ImageClassifier
+from zoo.models._registry import register_model
+from zoo.blocks.conv_pool import ConvPool
+from zoo.blocks.head import ClassifierHead
+from zoo.models.base import (Endpoints, ImageClassifier, ImageSize,
+                             as_image_size, check_channels)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +38,8 @@ class ConvPoolNet(ImageClassifier):
   def __init__(self,
                layers: Sequence[ConvPoolSpec],
                num_classes: int = 10,
-               image_shape: Sequence[int] = (28, 28, 1),
+               image_size: ImageSize = 28,
+               channels: int = 1,
                hidden_sizes: Sequence[int] = (),
                dropout_rate: float = 0.0,
                w_init: Optional[snt.initializers.Initializer] = None,
@@ -48,8 +50,9 @@ class ConvPoolNet(ImageClassifier):
     Args:
       layers: The ConvPool layers, in order.
       num_classes: Number of classes.
-      image_shape: `(H, W, C)` of the input images; the flattened size and so
-        the head's weights depend on it.
+      image_size: Side or `(height, width)` of the input images; the
+        flattened size and so the head's weights depend on it.
+      channels: Channels of the input images.
       hidden_sizes: Hidden layers of the head.
       dropout_rate: Dropout after each hidden layer while training.
       w_init: Initializer of every weight (Sonnet's defaults if `None`).
@@ -57,14 +60,13 @@ class ConvPoolNet(ImageClassifier):
       name: Name of the module.
 
     Raises:
-      ValueError: If `image_shape` is not `(H, W, C)`.
+      ValueError: If `image_size` or `channels` is not a valid size.
     """
     super().__init__(name=name)
-    if len(image_shape) != 3:
-      raise ValueError(f"image_shape must be (H, W, C), got {image_shape}.")
     self.num_classes = num_classes
-    self.fixed_image_size = self.default_image_size = tuple(image_shape[:2])
-    self.channels = image_shape[2]
+    self.fixed_image_size = self.default_image_size = as_image_size(
+        image_size)
+    self.channels = check_channels(channels)
     self.conv_pools = [
         ConvPool(spec.channels, spec.kernel_shape, padding=spec.padding,
                  pool_size=spec.pool_size, w_init=w_init, b_init=b_init,
@@ -90,7 +92,8 @@ class ConvPoolNet(ImageClassifier):
 
 @register_model
 def deep_mnist_cnn(num_classes: int = 10,
-                   image_shape: Sequence[int] = (28, 28, 1),
+                   image_size: ImageSize = 28,
+                   channels: int = 1,
                    hidden_size: int = 1024,
                    dropout_rate: float = 0.5) -> ConvPoolNet:
   """The "Deep MNIST for Experts" CNN: 3,274,634 parameters on MNIST.
@@ -99,7 +102,7 @@ def deep_mnist_cnn(num_classes: int = 10,
   which keeps 0.5 of the hidden units while training.
   """
   return ConvPoolNet(
-      DEEP_MNIST_LAYERS, num_classes, image_shape,
+      DEEP_MNIST_LAYERS, num_classes, image_size, channels,
       hidden_sizes=(hidden_size,), dropout_rate=dropout_rate,
       w_init=snt.initializers.TruncatedNormal(stddev=0.1),
       b_init=snt.initializers.Constant(0.1), name="deep_mnist_cnn")
@@ -107,9 +110,10 @@ def deep_mnist_cnn(num_classes: int = 10,
 
 @register_model
 def tfjs_mnist_convnet(num_classes: int = 10,
-                       image_shape: Sequence[int] = (28, 28, 1),
+                       image_size: ImageSize = 28,
+                       channels: int = 1,
                        hidden_size: int = 64) -> ConvPoolNet:
   """The TensorFlow.js MNIST ConvNet: 33,194 parameters on MNIST."""
   return ConvPoolNet(
-      TFJS_MNIST_LAYERS, num_classes, image_shape,
+      TFJS_MNIST_LAYERS, num_classes, image_size, channels,
       hidden_sizes=(hidden_size,), name="tfjs_mnist_convnet")

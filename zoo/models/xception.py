@@ -4,10 +4,11 @@ from typing import Optional, Sequence, Tuple
 
 import tensorflow as tf
 
-from zoo._registry import register_model
-from zoo.flows import KERAS_BN_DECAY, KERAS_BN_EPS, EntryFlow, ExitFlow, MiddleFlow
-from zoo.head import ClassifierHead
-from zoo.models.base import Endpoints, ImageClassifier
+from zoo.models._registry import register_model
+from zoo.blocks.flows import KERAS_BN_DECAY, KERAS_BN_EPS, EntryFlow, ExitFlow, MiddleFlow
+from zoo.blocks.head import ClassifierHead
+from zoo.models.base import (Endpoints, ImageClassifier, ImageSize,
+                             as_image_size, check_channels)
 
 
 class Xception(ImageClassifier):
@@ -26,10 +27,11 @@ class Xception(ImageClassifier):
                include_top: bool = True,
                hidden_sizes: Sequence[int] = (),
                dropout_rate: float = 0.0,
-               image_size: int = 299,
+               image_size: ImageSize = 299,
                bn_decay: float = KERAS_BN_DECAY,
                bn_eps: float = KERAS_BN_EPS,
                cross_replica_batch_norm: bool = False,
+               channels: int = 3,
                name: Optional[str] = None):
     """Constructs an Xception.
 
@@ -39,25 +41,29 @@ class Xception(ImageClassifier):
         pooled 2048-d features.
       hidden_sizes: Hidden layers of the head (Keras' top has none).
       dropout_rate: Dropout after each hidden layer while training.
-      image_size: The input size data pipelines and exports resize to; the
-        network itself accepts any size of at least 71.
+      image_size: The input size (side or `(height, width)`) data pipelines
+        and exports resize to; the network itself accepts any size of at
+        least 71.
       bn_decay: BatchNorm moving-average decay (Keras' momentum, 0.99).
       bn_eps: BatchNorm epsilon (Keras' 1e-3).
       name: Name of the module.
       cross_replica_batch_norm: Use `snt.distribute.CrossReplicaBatchNorm`
         (batch statistics averaged over the replicas of a strategy).
+      channels: Input channels (3 for RGB; Keras' weights need 3).
 
     Raises:
       ValueError: If `image_size` is under 71.
     """
     super().__init__(name=name)
-    if image_size < self.min_image_size:
+    size = as_image_size(image_size)
+    if min(size) < self.min_image_size:
       raise ValueError(
           f"Xception needs inputs of at least {self.min_image_size}x"
           f"{self.min_image_size}, got image_size={image_size}.")
     self.num_classes = num_classes
     self.include_top = include_top
-    self.default_image_size = (image_size, image_size)
+    self.default_image_size = size
+    self.channels = check_channels(channels)
     sync = cross_replica_batch_norm
     self.entry_flow = EntryFlow(bn_decay, bn_eps, cross_replica_batch_norm=sync)
     self.middle_flow = MiddleFlow(bn_decay=bn_decay, bn_eps=bn_eps,
@@ -91,10 +97,11 @@ def xception(num_classes: int = 1000,
              include_top: bool = True,
              hidden_sizes: Sequence[int] = (),
              dropout_rate: float = 0.0,
-             image_size: int = 299,
+             image_size: ImageSize = 299,
              bn_decay: float = KERAS_BN_DECAY,
              bn_eps: float = KERAS_BN_EPS,
-             cross_replica_batch_norm: bool = False) -> Xception:
+             cross_replica_batch_norm: bool = False,
+             channels: int = 3) -> Xception:
   """Xception: 22,855,952 trainable parameters with the 1000-class top.
 
   The Flowers17 experiment is `xception(num_classes=17, image_size=149,
@@ -102,4 +109,5 @@ def xception(num_classes: int = 1000,
   """
   return Xception(num_classes, include_top, hidden_sizes, dropout_rate,
                   image_size, bn_decay, bn_eps, name="xception",
-                  cross_replica_batch_norm=cross_replica_batch_norm)
+                  cross_replica_batch_norm=cross_replica_batch_norm,
+                  channels=channels)

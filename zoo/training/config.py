@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, Optional
 
 import yaml
 
-from zoo import _registry
+from zoo.models import _registry
 from zoo.training import run_dir as run_dir_lib
 from zoo.datasets import options as data_options
 
@@ -407,7 +407,7 @@ def _check_model(config: Config) -> None:
     raise ConfigError(
         f"data.image_size={size!r} does not fit {model_config['name']}, "
         f"which takes {fixed[0]}x{fixed[1]} images; remove data.image_size "
-        "or set model.image_shape to match.")
+        "or set model.image_size to match.")
 
 
 def _check_section(section: Config, defaults: Config, prefix: str,

@@ -47,15 +47,6 @@ BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 BFLOAT16_MIN_COMPUTE_CAPABILITY = (8, 0)
 _CPUINFO = pathlib.Path("/proc/cpuinfo")
 
-# Models whose train step is faster with XLA on a CPU (docs/benchmark.md).
-_JIT_BY_DEFAULT = ("softmax_regression",)
-
-
-def default_jit_compile(model_name: str) -> bool:
-  """The measured-fastest XLA setting of the train step for a model."""
-  return model_name in _JIT_BY_DEFAULT
-
-
 def compute_dtype(precision: str) -> tf.DType:
   """The dtype the forward pass computes in.
 

@@ -1,8 +1,8 @@
 """A training run as library code: `run(config) -> RunResult`.
 
-    from zoo import training
+    from zoo import training, visualize
     config = training.load_config("deep_mnist_quick", ["train.steps=300"])
-    result = training.run(config)
+    result = training.run(config, actions=visualize.training_actions(config))
     result.accuracy, result.run_dir.best_checkpoint
 
 `Run` holds everything around the train step (the step itself is
@@ -12,9 +12,12 @@ checkpoints (the last N, and the best by evaluation accuracy, tracked in the
 checkpoint itself), metrics.jsonl, TensorBoard summaries, signals and
 non-finite stops. Its pieces are methods, so a notebook can also build a
 `Run`, call `restore()`, `train(steps)` and `evaluate()` one at a time.
+Anything beyond training (pictures, embeddings) is an action the caller
+passes (`zoo.training.actions`); the run imports no reporting code.
 """
 
 import contextlib
+import copy
 import dataclasses
 import math
 import pathlib
@@ -22,13 +25,14 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from zoo import datasets
 from zoo.training import config as config_lib
+from zoo.training.actions import RunAction
 from zoo.training import distribute
 from zoo.training import precision as precision_lib
 from zoo.training.progress import ProgressBar
@@ -159,21 +163,26 @@ class _StopFlag:
 class Run:
   """One training run of a config: data, model, trainer and run directory."""
 
-  def __init__(self, config: Dict[str, Any], verbose: bool = True):
+  def __init__(self, config: Dict[str, Any], verbose: bool = True,
+               actions: Sequence[RunAction] = ()):
     """Builds everything a run needs; nothing is trained or restored yet.
 
     The chief locks the run directory until `close()`: a second run on it
     is refused with a message naming the holder.
 
     Args:
-      config: A validated config (`zoo.training.load_config`).
+      config: A validated config (`zoo.training.load_config`); it is copied,
+        never changed (`self.config` is the run's resolved copy).
       verbose: Print progress and notes to stdout.
+      actions: Hooks called at set points (`zoo.training.actions`).
 
     Raises:
       RunDirBusy: If another process is training in the run directory.
     """
-    self.config = config
+    self.config = copy.deepcopy(config)
+    config = self.config
     self.verbose = verbose
+    self.actions = tuple(actions)
     self._writers: Dict[str, Any] = {}
     # The strategy first: multi-worker collectives must be configured before
     # anything (seeding included) initialises TensorFlow's runtime.
@@ -408,13 +417,9 @@ class Run:
         if key in record:
           tf.summary.scalar(key, record[key])
 
-  def _image_summary(self, images) -> None:
-    if not self.is_chief or self.strategy.num_replicas_in_sync > 1:
-      return
-    from zoo.visualize import images as image_lib  # pylint: disable=g-import-not-at-top
-    with self._writer("train").as_default(step=self.step):
-      tf.summary.image("augmented_inputs",
-                       image_lib.summary_grid(images, self.normalization))
+  def summary_writer(self, split: str):
+    """The TensorBoard writer of a split ("train", the eval split)."""
+    return self._writer(split)
 
   # Evaluation and checkpoints ----------------------------------------------
 
@@ -473,7 +478,8 @@ class Run:
       while step < steps:
         images, labels = next(self._iterator)
         if step == 0:
-          self._image_summary(images)
+          for action in self.actions:
+            action.on_first_batch(self, images)
         out = self.trainer.train_step(images, labels)
         loss = float(out["loss"])
         step = self.step
@@ -521,21 +527,19 @@ class Run:
       writer.flush()
 
   def finish(self) -> RunResult:
-    """Final evaluation (and the embedding when configured)."""
+    """Final evaluation, then each action's `on_finish`."""
     record = self.evaluate()
     self._note_evaluation(record)
     self.flush()
-    if self.config["visualize"]["embeddings"] and self.is_chief:
-      from zoo import visualize  # pylint: disable=g-import-not-at-top
-      visualize.write_embeddings(
-          self.run_dir, model=self.model,
-          max_examples=self.config["visualize"]["embedding_examples"])
-    return RunResult(
+    result = RunResult(
         run_dir=self.run_dir, step=self.step, split=record["split"],
         accuracy=record["accuracy"], loss=record["loss"],
         examples=record["examples"],
         checkpoint=self.manager.latest_checkpoint,
         data_source=self.data.info.source)
+    for action in self.actions:
+      action.on_finish(self, result)
+    return result
 
 
 class _Null:
@@ -551,12 +555,15 @@ class _Null:
     return False
 
 
-def run(config: Dict[str, Any], verbose: bool = True) -> RunResult:
+def run(config: Dict[str, Any], verbose: bool = True,
+        actions: Sequence[RunAction] = ()) -> RunResult:
   """Runs (or resumes) training as `config` says and evaluates the result.
 
   Args:
-    config: A validated config (`zoo.training.load_config`).
+    config: A validated config (`zoo.training.load_config`); not changed.
     verbose: Print progress and notes.
+    actions: Hooks called at set points, e.g.
+      `zoo.visualize.training_actions(config)` (what `snt-zoo train` passes).
 
   Returns:
     The final evaluation and the run directory.
@@ -566,9 +573,9 @@ def run(config: Dict[str, Any], verbose: bool = True) -> RunResult:
     zoo.datasets.DatasetError, zoo.training.ConfigError: On bad data or
       config values.
   """
-  training_run = Run(config, verbose=verbose)
+  training_run = Run(config, verbose=verbose, actions=actions)
   try:
-    return _run(training_run, config)
+    return _run(training_run, training_run.config)
   finally:
     training_run.close()
 

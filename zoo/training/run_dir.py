@@ -13,7 +13,7 @@ Layout (every path comes from here):
     checkpoints/ckpt-N.*   the last `train.keep_checkpoints` checkpoints
     checkpoints/best/      the best checkpoint by evaluation accuracy
     tensorboard/           summaries (train/, eval/, projector files)
-    export/                the SavedModel of `zoo.serving.export_run`
+    export/                the SavedModel of `zoo.run_serving.export_run`
     export-<format>/       its ONNX / TFLite exports (model file + info)
     visualize/             pictures written by `zoo.visualize`
 """
@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from zoo import _registry
+from zoo.models import _registry
 
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.jsonl"
@@ -152,6 +152,29 @@ def dataset_options(config: Dict[str, Any],
   if data_dir is not None:
     prepared["data_dir"] = str(data_dir)
   return prepared
+
+
+def prepare_dataset(config: Dict[str, Any],
+                    data_dir: Optional[os.PathLike] = None,
+                    image_size: Optional[Sequence[int]] = None,
+                    channels: Optional[int] = None):
+  """The dataset a run's config trains on, adapted to its model.
+
+  Args:
+    config: A run's resolved config (a run directory's, or the one an export
+      records).
+    data_dir: Read the data from here instead of `data.data_dir`.
+    image_size: The model's `(height, width)`; default `image_size_of`.
+    channels: The model's channel count; default the model's.
+  """
+  from zoo import datasets  # pylint: disable=g-import-not-at-top
+  if image_size is None or channels is None:
+    model = build_model(config)
+    image_size = image_size or image_size_of(config, model)
+    channels = channels or int(model.channels)
+  options = dict(dataset_options(config, data_dir),
+                 image_size=tuple(image_size), channels=int(channels))
+  return datasets.prepare(config["data"]["name"], **options)
 
 
 def _timestamped(config: Dict[str, Any]) -> pathlib.Path:
@@ -356,10 +379,8 @@ class RunDir:
 
   def dataset(self, data_dir: Optional[os.PathLike] = None):
     """The run's dataset as training prepared it (model's size, channels)."""
-    from zoo import datasets  # pylint: disable=g-import-not-at-top
-    options = dict(self.dataset_options(data_dir), image_size=self.image_size,
-                   channels=self.channels)
-    return datasets.prepare(self.config["data"]["name"], **options)
+    return prepare_dataset(self.config, data_dir, self.image_size,
+                           self.channels)
 
   # Metrics ----------------------------------------------------------------
 

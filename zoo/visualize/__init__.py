@@ -10,6 +10,7 @@
     visualize.write_init_histograms("xception", "/tmp/out")
     text, _ = visualize.write_layers("deep_mnist_cnn")
     grid = visualize.summary_grid(images, "symmetric")  # tf.summary.image
+    training.run(config, actions=visualize.training_actions(config))
 
 Run-level functions take a `zoo.training.RunDir` or its path and write into
 RUN_DIR/visualize/ (or `out`); the embedding goes under RUN_DIR/tensorboard/.
@@ -17,12 +18,14 @@ Each returns the paths it wrote and prints nothing. Those that need the
 trained model restore the run's best (else latest) checkpoint unless given
 `model`. The modules hold the building blocks: `images` (grids, captions),
 `sampling` (class-stratified samples), `activations`, `filters`, `curves`,
-`confusion`, `projector`, `histograms` and `layers`.
+`confusion`, `projector`, `histograms`, `layers` and `actions` (what a
+training run writes as it goes).
 """
 
 import os
 from typing import List, Optional
 
+from zoo.visualize.actions import training_actions
 from zoo.visualize._common import as_run
 from zoo.visualize._common import out_dir
 from zoo.visualize._common import RunLike
@@ -73,7 +76,7 @@ def write_all(run: RunLike, num_images: int = 2,
 
 
 __all__ = [
-    "summary_grid", "write_activations", "write_all", "write_confusion",
+    "summary_grid", "training_actions", "write_activations", "write_all", "write_confusion",
     "write_curves", "write_embeddings", "write_filters",
     "write_init_histograms", "write_layers",
 ]

@@ -5,7 +5,7 @@ import os
 import pathlib
 from typing import List, Optional
 
-from zoo import _registry
+from zoo.models import _registry
 from zoo import layer_summary
 from zoo.visualize._plotting import pyplot as plt
 from zoo.visualize.filters import variables_by_name

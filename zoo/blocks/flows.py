@@ -7,17 +7,16 @@ like the paper's figure.
 """
 
 import dataclasses
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import sonnet as snt
 import tensorflow as tf
 
-from zoo.separable_conv import SeparableConv2D
+from zoo.blocks.endpoints import Endpoints
+from zoo.blocks.separable_conv import SeparableConv2D
 
 KERAS_BN_DECAY = 0.99
 KERAS_BN_EPS = 1e-3
-
-Endpoints = Dict[str, tf.Tensor]
 
 
 @dataclasses.dataclass(frozen=True)

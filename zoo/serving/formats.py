@@ -1,15 +1,10 @@
 """Writing a `ServingModule` as a SavedModel, ONNX or TensorFlow Lite model.
 
-    export_formats.write(module, "/tmp/onnx", "onnx", info)
-    export_formats.write(module, "/tmp/int8", "tflite-int8", info,
-                         representative_images=uint8_train_images)
+    formats.write(module, "/tmp/onnx", "onnx", info)
+    formats.write(module, "/tmp/int8", "tflite-int8", info,
+                  representative_images=uint8_train_images)
 
-Every format is a directory holding the model and `export_info.json`:
-
-    savedmodel    saved_model.pb, variables/     (TensorFlow, Keras TFSMLayer)
-    onnx          model.onnx                     (tf2onnx; ONNX Runtime)
-    tflite        model.tflite                   (tf.lite.TFLiteConverter)
-    tflite-int8   model.tflite                   (post-training int8)
+The formats, their file names and the description are `zoo.serving.artifact`'s.
 
 All formats run the same graph: uint8 `images` `[B, H, W, C]` of any size in,
 `probabilities` `[B, K]` and `classes` `[B]` out. The ONNX and TFLite files
@@ -31,55 +26,18 @@ from typing import Any, Dict, Optional
 import numpy as np
 import tensorflow as tf
 
-from zoo import serving
+from zoo.serving import artifact
+from zoo.serving import graph
+from zoo.serving.artifact import (FORMATS, METADATA_KEY, MODEL_FILES, ONNX,
+                                  SAVEDMODEL, TFLITE, TFLITE_INT8, ExportError,
+                                  check_dependencies, check_format, require)
 
-SAVEDMODEL = "savedmodel"
-ONNX = "onnx"
-TFLITE = "tflite"
-TFLITE_INT8 = "tflite-int8"
-FORMATS = (SAVEDMODEL, ONNX, TFLITE, TFLITE_INT8)
-#: The model file inside an export directory, per format.
-MODEL_FILES = {SAVEDMODEL: "saved_model.pb", ONNX: "model.onnx",
-               TFLITE: "model.tflite", TFLITE_INT8: "model.tflite"}
-#: Key of the export description embedded in ONNX and TFLite files.
-METADATA_KEY = "snt_zoo"
 ONNX_OPSET = 17
-INSTALL_HINT = "pip install 'snt-zoo[export]'"
 #: Images fed to the int8 converter per calibration batch.
 _CALIBRATION_BATCH = 10
 
 
-def check_format(export_format: str) -> None:
-  """Raises ExportError naming the valid formats if `export_format` is not."""
-  if export_format not in FORMATS:
-    raise serving.ExportError(
-        f"Unknown export format {export_format!r}; choose one of "
-        f"{', '.join(FORMATS)}.")
-
-
-def require(module_name: str, purpose: str):
-  """Imports an optional dependency of the `export` extra.
-
-  Raises:
-    ExportError: One line naming the package and the install command.
-  """
-  import importlib  # pylint: disable=g-import-not-at-top
-  try:
-    return importlib.import_module(module_name)
-  except ImportError:
-    raise serving.ExportError(
-        f"{purpose} needs {module_name}, which is not installed; run "
-        f"{INSTALL_HINT}.") from None
-
-
-def check_dependencies(export_format: str) -> None:
-  """Fails early (before any model is built) if the format cannot be written."""
-  check_format(export_format)
-  if export_format == ONNX:
-    require("tf2onnx", "Exporting to ONNX")
-
-
-def write(module: serving.ServingModule, directory: os.PathLike,
+def write(module: graph.ServingModule, directory: os.PathLike,
           export_format: str, extra_info: Optional[Dict[str, Any]] = None,
           representative_images: Optional[np.ndarray] = None) -> pathlib.Path:
   """Writes `module` in one format into `directory` (which must exist).
@@ -100,10 +58,10 @@ def write(module: serving.ServingModule, directory: os.PathLike,
   """
   check_format(export_format)
   directory = pathlib.Path(directory)
-  serving.check_outputs(module)
+  graph.check_outputs(module)
   info = dict(module.info(), format=export_format, **(extra_info or {}))
   if export_format == SAVEDMODEL:
-    serving.save(module, directory, extra_info=dict(extra_info or {},
+    graph.save(module, directory, extra_info=dict(extra_info or {},
                                                     format=SAVEDMODEL))
     return directory / MODEL_FILES[SAVEDMODEL]
   path = directory / MODEL_FILES[export_format]
@@ -111,20 +69,20 @@ def write(module: serving.ServingModule, directory: os.PathLike,
     path.write_bytes(_to_onnx(module, info))
   else:
     if export_format == TFLITE_INT8 and representative_images is None:
-      raise serving.ExportError(
+      raise ExportError(
           "tflite-int8 needs representative images to calibrate the "
           "quantisation ranges.")
     path.write_bytes(_to_tflite(
         module, info,
         representative_images if export_format == TFLITE_INT8 else None))
-  serving.write_info(directory, info)
+  artifact.write_info(directory, info)
   return path
 
 
-def _to_onnx(module: serving.ServingModule, info: Dict[str, Any]) -> bytes:
+def _to_onnx(module: graph.ServingModule, info: Dict[str, Any]) -> bytes:
   tf2onnx = require("tf2onnx", "Exporting to ONNX")
   spec = (tf.TensorSpec([None, None, None, None], tf.uint8,
-                        name=serving.INPUT_NAME),)
+                        name=artifact.INPUT_NAME),)
   model_proto, _ = tf2onnx.convert.from_function(
       module.serve, input_signature=spec, opset=ONNX_OPSET)
   entry = model_proto.metadata_props.add()
@@ -133,7 +91,7 @@ def _to_onnx(module: serving.ServingModule, info: Dict[str, Any]) -> bytes:
   return model_proto.SerializeToString()
 
 
-def _to_tflite(module: serving.ServingModule, info: Dict[str, Any],
+def _to_tflite(module: graph.ServingModule, info: Dict[str, Any],
                representative_images: Optional[np.ndarray]) -> bytes:
   converter = tf.lite.TFLiteConverter.from_concrete_functions(
       [module.serve.get_concrete_function()], module)
@@ -142,7 +100,7 @@ def _to_tflite(module: serving.ServingModule, info: Dict[str, Any],
 
     def representative_dataset():
       for start in range(0, len(images), _CALIBRATION_BATCH):
-        yield {serving.INPUT_NAME: images[start:start + _CALIBRATION_BATCH]}
+        yield {artifact.INPUT_NAME: images[start:start + _CALIBRATION_BATCH]}
 
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_dataset

@@ -1,4 +1,5 @@
-"""zoo.serving.export_run: a SavedModel that loads with TensorFlow alone."""
+"""zoo.run_serving: a run exported as a SavedModel that loads with TensorFlow
+alone, and loaded as a runtime."""
 
 import json
 import os
@@ -14,7 +15,10 @@ _ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(_ROOT))
 
 from zoo import cli  # pylint: disable=g-import-not-at-top,wrong-import-position
-from zoo import serving  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo import run_serving  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo.serving import artifact  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo.serving import graph  # pylint: disable=g-import-not-at-top,wrong-import-position
+from zoo.serving import runtimes  # pylint: disable=g-import-not-at-top,wrong-import-position
 from zoo.training.run_dir import RunDir  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 
@@ -78,7 +82,7 @@ def test_export_loads_without_project_code_and_matches(run_dir, tmp_path):
   model, _ = RunDir(run_dir).restore_model()
   size = RunDir(run_dir).image_size
   for name, batch in images.items():
-    expected = serving.predict_probabilities(model, tf.constant(batch),
+    expected = graph.predict_probabilities(model, tf.constant(batch),
                                              size).numpy()
     got = loaded[name + "/probabilities"]
     assert got.shape == (batch.shape[0], 10)
@@ -95,12 +99,12 @@ def test_export_loads_without_project_code_and_matches(run_dir, tmp_path):
 
 
 def test_export_info_and_signature(run_dir):
-  info = json.loads((run_dir / "export" / serving.INFO_FILE).read_text())
+  info = json.loads((run_dir / "export" / artifact.INFO_FILE).read_text())
   assert info["image_size"] == [28, 28]
   assert info["channels"] == 1
   assert info["normalization"] == "unit"
   assert info["config"]["data"]["name"] == "mnist"
-  loaded = serving.LoadedExport(run_dir / "export")
+  loaded = runtimes.load_export(run_dir / "export")
   spec = loaded._signature.structured_input_signature[1]["images"]  # pylint: disable=protected-access
   assert spec.dtype == tf.uint8 and spec.shape.as_list() == [None] * 4
 
@@ -109,24 +113,24 @@ def test_export_refuses_to_overwrite(run_dir, tmp_path, capsys):
   target = tmp_path / "out"
   target.mkdir()
   (target / "precious.txt").write_text("keep me")
-  with pytest.raises(serving.ExportError, match="--overwrite"):
-    serving.export_run(run_dir, target)
+  with pytest.raises(artifact.ExportError, match="--overwrite"):
+    run_serving.export_run(run_dir, target)
   assert cli.main(["export", str(run_dir), "--output", str(target)]) == 2
   assert "--overwrite" in capsys.readouterr().err
   assert (target / "precious.txt").read_text() == "keep me"
-  assert not serving.is_export(target)
+  assert not artifact.is_export(target)
   # The default output already holds an export.
-  with pytest.raises(serving.ExportError):
-    serving.export_run(run_dir)
+  with pytest.raises(artifact.ExportError):
+    run_serving.export_run(run_dir)
   # --overwrite replaces an export, never a folder that is not one.
-  with pytest.raises(serving.ExportError, match="not an export"):
-    serving.export_run(run_dir, target, overwrite=True)
+  with pytest.raises(artifact.ExportError, match="not an export"):
+    run_serving.export_run(run_dir, target, overwrite=True)
   assert (target / "precious.txt").read_text() == "keep me"
   exported = tmp_path / "exported"
-  serving.export_run(run_dir, exported)
+  run_serving.export_run(run_dir, exported)
   first = (exported / "saved_model.pb").stat().st_mtime_ns
-  serving.export_run(run_dir, exported, overwrite=True)
-  assert serving.is_export(exported)
+  run_serving.export_run(run_dir, exported, overwrite=True)
+  assert artifact.is_export(exported)
   assert (exported / "saved_model.pb").stat().st_mtime_ns != first
   leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
   assert not leftovers
@@ -135,7 +139,7 @@ def test_export_refuses_to_overwrite(run_dir, tmp_path, capsys):
 def test_export_into_empty_directory(run_dir, tmp_path):
   target = tmp_path / "empty"
   target.mkdir()
-  serving.export_run(run_dir, target, checkpoint=run_dir / "checkpoints")
-  assert serving.is_export(target)
-  info = serving.read_export_info(target)
+  run_serving.export_run(run_dir, target, checkpoint=run_dir / "checkpoints")
+  assert artifact.is_export(target)
+  info = artifact.read_export_info(target)
   assert info["checkpoint"].startswith(str(run_dir / "checkpoints" / "ckpt"))

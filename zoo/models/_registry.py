@@ -1,7 +1,11 @@
-"""Model registry: models are registered by name and built from keyword args."""
+"""Model registry: models are registered by name and built from keyword args.
+
+It imports no model: each model module registers itself with
+`@register_model`, and `zoo.models` imports the zoo's own model modules, so
+importing this module (which imports its package first) sees them all.
+"""
 
 import difflib
-import importlib
 import inspect
 import warnings
 from typing import Any, Callable, Dict, List
@@ -28,19 +32,12 @@ def register_model(fn: Callable[..., snt.Module]) -> Callable[..., snt.Module]:
   return fn
 
 
-def _register_builtin_models() -> None:
-  """Imports `zoo.models`, whose modules register the zoo's own models."""
-  importlib.import_module("zoo.models")
-
-
 def list_models() -> List[str]:
   """Returns the sorted names of all registered models."""
-  _register_builtin_models()
   return sorted(_MODEL_FNS)
 
 
 def _lookup(name: str) -> Callable[..., snt.Module]:
-  _register_builtin_models()
   if name not in _MODEL_FNS:
     close = difflib.get_close_matches(name, _MODEL_FNS, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""

@@ -1,11 +1,12 @@
 """Classifier head: optional hidden layers with dropout, then logits."""
 
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import sonnet as snt
 import tensorflow as tf
 
-from zoo.dropout import Dropout
+from zoo.blocks.dropout import Dropout
+from zoo.blocks.endpoints import Endpoints
 
 
 class ClassifierHead(snt.Module):
@@ -61,7 +62,7 @@ class ClassifierHead(snt.Module):
         b_init=logits_b_init or b_init, name="logits")
 
   def __call__(self, features: tf.Tensor,
-               is_training: bool) -> Tuple[tf.Tensor, Dict[str, tf.Tensor]]:
+               is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
     """Computes logits.
 
     Args:

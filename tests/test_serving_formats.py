@@ -12,11 +12,13 @@ from conftest import train_offline
 
 from zoo import cli
 from zoo import evaluation
-from zoo import export_formats
+from zoo.serving import formats as export_formats
 from zoo import format_comparison
 from zoo import predict
-from zoo import runtimes
-from zoo import serving
+from zoo.serving import runtimes
+from zoo import run_serving
+from zoo.serving import artifact
+from zoo.serving import graph
 from zoo.training.run_dir import RunDir
 
 
@@ -29,7 +31,7 @@ def run_dir(tmp_path_factory):
   """
   result = train_offline(tmp_path_factory.mktemp("formats_run"), "tfjs_mnist",
                          "train.epochs=1", "data.batch_size=128",
-                         "data.eval_split=test")
+                         "data.eval_split=test", "train.precision=float32")
   yield result.run_dir.path
 
 
@@ -59,12 +61,12 @@ def test_formats_agree_on_the_test_digits(comparison):
 
 @pytest.fixture(scope="module")
 def exports(run_dir):
-  return {name: serving.export_run(run_dir, export_format=name)
+  return {name: run_serving.export_run(run_dir, export_format=name)
           for name in export_formats.FORMATS}
 
 
 def _digit_files(run_dir, directory, count=4):
-  images, labels = serving.split_as_uint8(RunDir(run_dir), "test",
+  images, labels = run_serving.split_as_uint8(RunDir(run_dir), "test",
                                           max_examples=count)
   paths = []
   for index, image in enumerate(images):
@@ -87,21 +89,21 @@ def test_default_directories_and_embedded_description(run_dir, exports):
     assert runtime.format == name
     assert runtime.class_names == [str(i) for i in range(10)]
     assert runtime.image_size == (28, 28) and runtime.channels == 1
-    assert serving.read_export_info(exports[name])["format"] == name
-  assert "as onnx" in serving.describe_export(exports["onnx"])
+    assert artifact.read_export_info(exports[name])["format"] == name
+  assert "as onnx" in run_serving.describe_export(exports["onnx"])
 
 
 def test_predict_takes_every_format(run_dir, exports, tmp_path, capsys):
   files = _digit_files(run_dir, tmp_path)
-  reference = predict.load_predictor(exports["savedmodel"])
+  reference = run_serving.load(exports["savedmodel"])
   images = np.stack([predict.read_image(f, 1) for f in files])
   expected = reference(images)
   for name in ("onnx", "tflite"):
     for path in (exports[name],
                  exports[name] / export_formats.MODEL_FILES[name]):
-      got = predict.load_predictor(path)(images)
+      got = run_serving.load(path)(images)
       np.testing.assert_allclose(got, expected, atol=1e-5)
-  int8 = predict.load_predictor(exports["tflite-int8"])(images)
+  int8 = run_serving.load(exports["tflite-int8"])(images)
   np.testing.assert_allclose(int8, expected, atol=0.1)
   assert cli.main(["predict", *map(str, files), "--model",
                    str(exports["onnx"] / "model.onnx"), "--top-k", "1"]) == 0
@@ -125,8 +127,8 @@ def test_evaluate_takes_every_format(exports):
 def test_existing_exports_are_never_replaced_unasked(run_dir, exports,
                                                      capsys):
   before = (exports["onnx"] / "model.onnx").stat().st_mtime_ns
-  with pytest.raises(serving.ExportError, match="--overwrite"):
-    serving.export_run(run_dir, export_format="onnx")
+  with pytest.raises(artifact.ExportError, match="--overwrite"):
+    run_serving.export_run(run_dir, export_format="onnx")
   assert cli.main(["export", str(run_dir), "--format", "tflite"]) == 2
   assert "--overwrite" in capsys.readouterr().err
   assert (exports["onnx"] / "model.onnx").stat().st_mtime_ns == before
@@ -138,16 +140,16 @@ def test_calibrate_bakes_the_temperature_into_every_format(run_dir, tmp_path,
                    "--output", str(tmp_path / "onnx")]) == 0
   out = capsys.readouterr().out
   assert "fitted on validation" in out and "expected calibration error" in out
-  fit = serving.read_export_info(tmp_path / "onnx")["calibration"]
+  fit = artifact.read_export_info(tmp_path / "onnx")["calibration"]
   assert fit["split"] == "validation" and fit["examples"] == 1275
   assert fit["temperature"] > 0 and fit["temperature"] != 1.0
   assert fit["nll_after"] <= fit["nll_before"] + 1e-9
-  serving.export_run(run_dir, tmp_path / "int8", export_format="tflite-int8",
+  run_serving.export_run(run_dir, tmp_path / "int8", export_format="tflite-int8",
                      calibrate=True)
   run = RunDir(run_dir)
   model, _ = run.restore_model()
-  images, _ = serving.split_as_uint8(run, "test", max_examples=64)
-  expected = serving.predict_probabilities(model, images, (28, 28),
+  images, _ = run_serving.split_as_uint8(run, "test", max_examples=64)
+  expected = graph.predict_probabilities(model, images, (28, 28),
                                            fit["temperature"]).numpy()
   onnx = runtimes.load_export(tmp_path / "onnx")
   assert onnx.info["temperature"] == pytest.approx(fit["temperature"])
@@ -161,8 +163,8 @@ def test_calibrate_bakes_the_temperature_into_every_format(run_dir, tmp_path,
 def test_missing_converter_names_the_extra(run_dir, tmp_path, monkeypatch,
                                            capsys):
   monkeypatch.setitem(sys.modules, "tf2onnx", None)  # Import fails.
-  with pytest.raises(serving.ExportError, match=r"snt-zoo\[export\]"):
-    serving.export_run(run_dir, tmp_path / "x", export_format="onnx")
+  with pytest.raises(artifact.ExportError, match=r"snt-zoo\[export\]"):
+    run_serving.export_run(run_dir, tmp_path / "x", export_format="onnx")
   assert cli.main(["export", str(run_dir), "--format", "onnx", "--output",
                    str(tmp_path / "y")]) == 2
   err = capsys.readouterr().err

@@ -1,0 +1,53 @@
+"""zoo.visualize.actions: what `snt-zoo train` writes as a run goes."""
+
+import tensorflow as tf
+import pytest
+
+from zoo import training
+from zoo import visualize
+from zoo.training import config as config_lib
+from zoo.visualize import actions
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path_factory):
+  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
+  monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+def _config(run_dir, *overrides):
+  return config_lib.load_config("softmax_mnist_quick", [
+      f"run_dir={run_dir}", "train.log_every=5", "train.eval_every=10",
+      "train.checkpoint_every=10", *overrides])
+
+
+def test_training_actions_follow_the_config(tmp_path):
+  plain = actions.training_actions(_config(tmp_path))
+  assert [type(a) for a in plain] == [actions.InputGridAction]
+  embedded = actions.training_actions(_config(
+      tmp_path, "visualize.embeddings=true", "visualize.embedding_examples=7"))
+  assert [type(a) for a in embedded] == [actions.InputGridAction,
+                                         actions.EmbeddingAction]
+  assert embedded[1].max_examples == 7
+
+
+def test_training_actions_write_the_projector_under_tensorboard(tmp_path):
+  from google.protobuf import text_format  # pylint: disable=g-import-not-at-top
+  from tensorboard.plugins import projector  # pylint: disable=g-import-not-at-top
+  config = _config(tmp_path, "train.steps=10", "visualize.embeddings=true",
+                   "visualize.embedding_examples=100")
+  training.run(config, verbose=False,
+               actions=visualize.training_actions(config))
+  directory = tmp_path / "tensorboard" / "projector"
+  parsed = text_format.Parse(
+      (directory / "projector_config.pbtxt").read_text(),
+      projector.ProjectorConfig())
+  embedding = parsed.embeddings[0]
+  rows = (directory / embedding.metadata_path).read_text().splitlines()
+  assert rows[0] == "label\tprediction" and len(rows) == 101
+  # The evaluation split is sorted by class; the sample still has them all.
+  assert {row.split("\t")[0] for row in rows[1:]} == {str(d)
+                                                       for d in range(10)}
+  reader = tf.train.load_checkpoint(str(directory))
+  assert reader.get_tensor(embedding.tensor_name).shape[0] == 100
+  assert list(directory.glob("events.out.tfevents.*"))

@@ -1,0 +1,219 @@
+"""One interface for every model you can run: `Runtime`.
+
+    runtime = runtimes.load_export("runs/x/export-onnx")   # or .../model.onnx
+    runtime.probabilities(uint8_images)                    # [B, K] float32
+    runtime.class_names, runtime.image_size, runtime.channels, runtime.format
+
+A runtime takes uint8 `[B, H, W, C]` images of any size (the serving graph
+resizes, converts channels and normalises them) and gives class
+probabilities. `logits` takes the float batches a data pipeline yields
+(`data_normalization`) and gives float64 logits (log-probabilities for an
+export), which is what evaluation and calibration consume. The export
+runtimes here run a SavedModel in TensorFlow, ONNX in ONNX Runtime and
+float or int8 TFLite in the TFLite interpreter; `zoo.run_serving.RunRuntime`
+runs a training run's restored model behind the same interface, and
+`zoo.run_serving.load` loads any of them from a path.
+"""
+
+import json
+import os
+import pathlib
+import warnings
+from typing import Any, Dict, List, Tuple
+
+import numpy as np
+
+from zoo.serving import artifact
+from zoo.serving.artifact import ExportError
+
+
+def to_uint8(images) -> np.ndarray:
+  """Float images in [0, 1] -> the uint8 pixels a runtime takes (rounded)."""
+  images = np.asarray(images, np.float32)
+  return np.round(np.clip(images * 255.0, 0.0, 255.0)).astype(np.uint8)
+
+
+class Runtime:
+  """A model loaded for inference: uint8 images -> class probabilities.
+
+  Attributes:
+    path: What was loaded.
+    info: The export's (or run's) description: `class_names`, `image_size`,
+      `channels`, `normalization`, and the run `config` when known.
+    format: "savedmodel", "onnx", "tflite", "tflite-int8" or "run".
+    kind: "export", "run_dir" or "checkpoint".
+    data_normalization: The range of the float batches `logits` takes.
+  """
+
+  format = ""
+  kind = "export"
+  data_normalization = "unit"
+
+  def __init__(self, path: os.PathLike, info: Dict[str, Any]):
+    self.path = pathlib.Path(path)
+    self.info = dict(info)
+
+  @property
+  def class_names(self) -> List[str]:
+    return [str(c) for c in self.info["class_names"]]
+
+  @property
+  def channels(self) -> int:
+    return int(self.info.get("channels", 3))
+
+  @property
+  def image_size(self) -> Tuple[int, int]:
+    return tuple(int(s) for s in self.info["image_size"])
+
+  @property
+  def normalization(self) -> str:
+    """The model's own input range ("unit" or "symmetric")."""
+    return str(self.info.get("normalization", "unit"))
+
+  @property
+  def config(self) -> Dict[str, Any]:
+    """The training run's config, or {} when the export records none."""
+    return dict(self.info.get("config") or {})
+
+  @property
+  def checkpoint(self):
+    return self.info.get("checkpoint")
+
+  @property
+  def description(self) -> str:
+    return f"{self.format} export {self.path}"
+
+  def probabilities(self, images: np.ndarray) -> np.ndarray:
+    """uint8 `[B, H, W, C]` -> float32 `[B, K]`."""
+    raise NotImplementedError
+
+  def logits(self, images) -> np.ndarray:
+    """Float images in `data_normalization` -> float64 `[B, K]` logits.
+
+    Exports return log-probabilities of the images turned back into uint8,
+    which differ from the logits by a per-row constant (the same argmax,
+    softmax, NLL and calibration error).
+    """
+    probabilities = self.probabilities(to_uint8(images))
+    return np.log(np.maximum(probabilities.astype(np.float64), 1e-30))
+
+  def __call__(self, images: np.ndarray) -> np.ndarray:
+    return self.probabilities(images)
+
+  def __repr__(self) -> str:
+    return f"{type(self).__name__}({str(self.path)!r})"
+
+
+class SavedModelRuntime(Runtime):
+  """A SavedModel export, run by TensorFlow."""
+
+  format = artifact.SAVEDMODEL
+
+  def __init__(self, path: os.PathLike):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    from zoo.serving import graph  # pylint: disable=g-import-not-at-top
+    self._tf = tf
+    try:
+      loaded = tf.saved_model.load(str(path))
+      self._signature = loaded.signatures[artifact.SIGNATURE_KEY]
+      info = dict(artifact.read_export_info(path),
+                  **graph.read_saved_metadata(loaded))
+      if "class_names" not in info:
+        # Early exports returned the names from the signature.
+        probe = self._signature(**{artifact.INPUT_NAME: tf.zeros(
+            [1, 1, 1, int(info.get("channels", 3))], tf.uint8)})
+        info["class_names"] = [n.decode()
+                               for n in probe["class_names"].numpy()]
+    except ExportError:
+      raise
+    except Exception as e:  # pylint: disable=broad-except
+      raise unreadable(path, "SavedModel", e) from None
+    self._loaded = loaded
+    super().__init__(path, info)
+
+  def outputs(self, images) -> Dict[str, Any]:
+    """Every output of the serving signature (tensors)."""
+    return self._signature(**{artifact.INPUT_NAME: self._tf.convert_to_tensor(
+        images, self._tf.uint8)})
+
+  def probabilities(self, images: np.ndarray) -> np.ndarray:
+    return self.outputs(images)["probabilities"].numpy()
+
+
+class OnnxRuntime(Runtime):
+  """An ONNX export, run by ONNX Runtime on the CPU."""
+
+  format = artifact.ONNX
+
+  def __init__(self, path: os.PathLike, info: Dict[str, Any]):
+    onnxruntime = artifact.require("onnxruntime", "Running an ONNX model")
+    try:
+      self._session = onnxruntime.InferenceSession(
+          str(path), providers=["CPUExecutionProvider"])
+      embedded = self._session.get_modelmeta().custom_metadata_map.get(
+          artifact.METADATA_KEY)
+      info = json.loads(embedded) if embedded else info
+    except Exception as e:  # pylint: disable=broad-except
+      raise unreadable(path, "ONNX model", e) from None
+    super().__init__(path, info)
+
+  def probabilities(self, images: np.ndarray) -> np.ndarray:
+    (probabilities,) = self._session.run(
+        ["probabilities"],
+        {artifact.INPUT_NAME: np.ascontiguousarray(images, np.uint8)})
+    return probabilities
+
+
+class TFLiteRuntime(Runtime):
+  """A TensorFlow Lite export (float or int8), run by the TFLite interpreter."""
+
+  def __init__(self, path: os.PathLike, info: Dict[str, Any]):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    from zoo.serving import formats  # pylint: disable=g-import-not-at-top
+    try:
+      with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation.
+        interpreter = tf.lite.Interpreter(model_path=str(path))
+      self._runner = interpreter.get_signature_runner()
+      info = formats.read_tflite_info(path) or info
+    except Exception as e:  # pylint: disable=broad-except
+      raise unreadable(path, "TensorFlow Lite model", e) from None
+    super().__init__(path, info)
+    self.format = self.info.get("format", artifact.TFLITE)
+
+  def probabilities(self, images: np.ndarray) -> np.ndarray:
+    outputs = self._runner(
+        **{artifact.INPUT_NAME: np.ascontiguousarray(images, np.uint8)})
+    return outputs["probabilities"]
+
+
+def unreadable(path: os.PathLike, what: str, error: Exception) -> ExportError:
+  """The one-line error for an export file that cannot be loaded."""
+  reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+  reason = reason or type(error).__name__
+  return ExportError(
+      f"{path} is not a readable {what} ({reason}); the file may be "
+      "truncated or corrupt. Export it again with snt-zoo export RUN_DIR "
+      "[--format FORMAT] --overwrite.")
+
+
+def load_export(path: os.PathLike) -> Runtime:
+  """Loads an export of any format for inference.
+
+  Raises:
+    FileNotFoundError: If `path` is no export, saying how to make one.
+    ExportError: If the file is unreadable or its runtime is not installed.
+  """
+  found = artifact.find_export(path)
+  if found is None:
+    raise FileNotFoundError(
+        f"{path} is not an export (a SavedModel directory, or a .onnx or "
+        ".tflite model or a directory holding one). Create one with "
+        "snt-zoo export RUN_DIR [--format FORMAT].")
+  family, model_path = found
+  if family == artifact.SAVEDMODEL:
+    return SavedModelRuntime(model_path)
+  info = artifact.read_export_info(model_path.parent)
+  if family == artifact.ONNX:
+    return OnnxRuntime(model_path, info)
+  return TFLiteRuntime(model_path, info)

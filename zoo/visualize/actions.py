@@ -1,0 +1,50 @@
+"""The pictures a training run writes as it goes, as run actions.
+
+    training.run(config, actions=visualize.training_actions(config))
+
+`InputGridAction` writes a grid of the first augmented training batch to
+TensorBoard; `EmbeddingAction` writes the projector embedding when the run
+ends. `training_actions(config)` is what `snt-zoo train` passes: the grid
+always, the embedding when `visualize.embeddings` is on.
+"""
+
+from typing import Any, Dict, List
+
+import tensorflow as tf
+
+from zoo.training.actions import RunAction
+from zoo.visualize import images as image_lib
+from zoo.visualize import projector
+
+
+class InputGridAction(RunAction):
+  """TensorBoard image `augmented_inputs`: the first batch the model sees."""
+
+  def on_first_batch(self, run, images) -> None:
+    if not run.is_chief or run.strategy.num_replicas_in_sync > 1:
+      return
+    with run.summary_writer("train").as_default(step=run.step):
+      tf.summary.image("augmented_inputs",
+                       image_lib.summary_grid(images, run.normalization))
+
+
+class EmbeddingAction(RunAction):
+  """The TensorBoard projector embedding of the trained model, at the end."""
+
+  def __init__(self, max_examples: int = projector.DEFAULT_EXAMPLES):
+    self.max_examples = max_examples
+
+  def on_finish(self, run, result) -> None:
+    if run.is_chief:
+      projector.write_embeddings(run.run_dir, model=run.model,
+                                 max_examples=self.max_examples)
+
+
+def training_actions(config: Dict[str, Any]) -> List[RunAction]:
+  """The actions a config asks for (its `visualize` section)."""
+  actions: List[RunAction] = [InputGridAction()]
+  settings = config.get("visualize") or {}
+  if settings.get("embeddings"):
+    actions.append(EmbeddingAction(settings.get("embedding_examples")
+                                   or projector.DEFAULT_EXAMPLES))
+  return actions
