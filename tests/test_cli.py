@@ -52,7 +52,8 @@ def test_config_errors_are_one_line_with_exit_code_2(capsys, monkeypatch):
   assert cli.main(["train", "--config", "softmax_mnist_quick",
                    "train.stpes=3"]) == 2
   err = capsys.readouterr().err
-  assert "Unknown config key 'train.stpes'" in err and "'steps'" in err
+  assert "Unknown config key 'train.stpes'" in err
+  assert "Did you mean 'train.steps'?" in err
   assert "Traceback" not in err and len(err.strip().splitlines()) == 1
   assert cli.main(["train", "--config", "no_such_config"]) == 2
   assert "No config 'no_such_config'" in capsys.readouterr().err
@@ -67,6 +68,15 @@ def test_bad_precisions_are_one_line_with_exit_code_2(capsys, monkeypatch,
   err = capsys.readouterr().err
   assert "train.precision" in err and "auto, float32" in err
   assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_mistyped_command_gets_a_suggestion(capsys):
+  with pytest.raises(SystemExit) as stopped:
+    cli.main(["evalute", "runs/x"])
+  assert stopped.value.code == 2
+  err = capsys.readouterr().err.strip()
+  assert err.startswith("snt-zoo: unknown command 'evalute'.")
+  assert "Did you mean 'evaluate'?" in err and len(err.splitlines()) == 1
 
 
 def test_debug_shows_the_traceback(monkeypatch):

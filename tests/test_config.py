@@ -41,11 +41,11 @@ def test_overrides_win_and_are_typed():
 
 
 @pytest.mark.parametrize("override, message", [
-    ("train.stpes=3", r"Unknown config key 'train.stpes'.*'steps'"),
+    ("train.stpes=3", r"Unknown config key 'train.stpes'.*'train.steps'"),
     ("trian.steps=3", r"Unknown config key 'trian'.*'train'"),
     ("train.steps=many", r"train.steps must be an integer, got 'many'"),
     ("train.jit_compile=1", r"train.jit_compile must be true or false"),
-    ("model.dropout=0.1", r"Unknown config key 'model.dropout'.*'dropout_rate'"),
+    ("model.dropout=0.1", r"Unknown config key 'model.dropout'.*'model.dropout_rate'"),
     ("model.name=resnet", r"model.name: Unknown model 'resnet'"),
     ("steps", r"not key=value"),
 ])
@@ -78,7 +78,7 @@ def test_bad_yaml_and_bad_keys_in_a_file(tmp_path):
   typo = tmp_path / "typo.yaml"
   typo.write_text("model: {name: deep_mnist_cnn}\ndata: {batchsize: 3}\n")
   with pytest.raises(config_lib.ConfigError,
-                     match=r"'data.batchsize'.*'batch_size'"):
+                     match=r"'data.batchsize'.*'data.batch_size'"):
     config_lib.load_config(str(typo))
 
 

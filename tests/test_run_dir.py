@@ -1,6 +1,8 @@
 """zoo.training.run_dir: the files and facts of a run directory."""
 
 import json
+import os
+import sys
 
 import pytest
 
@@ -51,5 +53,40 @@ def test_not_a_run_directory(tmp_path):
     RunDir(tmp_path).config  # pylint: disable=expression-not-assigned
   with pytest.raises(FileNotFoundError, match="No checkpoint found"):
     run_dir_lib.find_checkpoint(tmp_path)
+  (tmp_path / "x").mkdir()
   with pytest.raises(run_dir_lib.RunDirError, match="no config.yaml"):
     RunDir.containing(tmp_path / "x")
+
+
+def test_a_missing_path_is_said_not_to_exist(tmp_path):
+  with pytest.raises(run_dir_lib.RunDirError, match="missing does not exist"):
+    RunDir(tmp_path / "missing").config  # pylint: disable=expression-not-assigned
+
+
+def test_the_lock_works_without_fcntl(tmp_path, monkeypatch):
+  """Where there is no fcntl (Windows), msvcrt's file lock is used."""
+  calls = []
+
+  class FakeMsvcrt:
+    LK_NBLCK, LK_UNLCK = 2, 0
+    held = set()
+
+    @classmethod
+    def locking(cls, fileno, mode, length):
+      calls.append((mode, length))
+      if mode == cls.LK_NBLCK:
+        if "lock" in cls.held:
+          raise OSError("locked")
+        cls.held.add("lock")
+      else:
+        cls.held.discard("lock")
+
+  monkeypatch.setitem(sys.modules, "fcntl", None)  # import fcntl fails.
+  monkeypatch.setitem(sys.modules, "msvcrt", FakeMsvcrt)
+  first = RunDir(tmp_path).lock().acquire()
+  with pytest.raises(run_dir_lib.RunDirBusy, match=f"pid {os.getpid()}"):
+    RunDir(tmp_path).lock().acquire()
+  first.release()
+  RunDir(tmp_path).lock().acquire().release()
+  assert calls[0] == (FakeMsvcrt.LK_NBLCK, 1)
+  assert (FakeMsvcrt.LK_UNLCK, 1) in calls

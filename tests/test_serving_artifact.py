@@ -67,3 +67,9 @@ def test_importing_artifact_starts_no_tensorflow():
        "artifact.find_export('.'); print('tensorflow' in sys.modules)"],
       capture_output=True, text=True, check=True)
   assert result.stdout.strip() == "False"
+
+
+def test_a_saved_model_pb_stands_for_its_folder(tmp_path):
+  (tmp_path / "saved_model.pb").write_bytes(b"")
+  assert artifact.find_export(tmp_path / "saved_model.pb") == ("savedmodel",
+                                                               tmp_path)

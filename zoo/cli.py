@@ -466,8 +466,22 @@ def _dispatch(command: str, args) -> int:
     return 2 if user_error else 1
 
 
+def _suggest_command(argv: Sequence[str]) -> None:
+  """Exits with a did-you-mean line for a mistyped subcommand."""
+  if not argv or argv[0].startswith("-") or argv[0] in _COMMANDS:
+    return
+  import difflib  # pylint: disable=g-import-not-at-top
+  close = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+  hint = f" Did you mean {close[0]!r}?" if close else ""
+  print(f"snt-zoo: unknown command {argv[0]!r}.{hint} Commands: "
+        f"{', '.join(COMMANDS)}.", file=sys.stderr)
+  raise SystemExit(2)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
   """Entry point of the `snt-zoo` console command."""
+  argv = sys.argv[1:] if argv is None else list(argv)
+  _suggest_command(argv)
   args = build_parser().parse_args(argv)
   return _dispatch(args.command, args)
 

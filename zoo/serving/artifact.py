@@ -79,11 +79,14 @@ def is_saved_model(path: os.PathLike) -> bool:
 def find_export(path: os.PathLike) -> Optional[Tuple[str, pathlib.Path]]:
   """`(format family, model path)` of an export directory or file, or None.
 
-  The family is "savedmodel" (the path is the directory), "onnx" or
+  A `saved_model.pb` stands for its folder. The family is "savedmodel" (the
+  path is the directory), "onnx" or
   "tflite" (the path is the model file; float and int8 TFLite models are
   told apart by their description).
   """
   path = pathlib.Path(path)
+  if path.name == MODEL_FILES[SAVEDMODEL] and path.is_file():
+    path = path.parent  # A SavedModel is its folder.
   if path.is_dir():
     if is_saved_model(path):
       return SAVEDMODEL, path

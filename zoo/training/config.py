@@ -463,7 +463,7 @@ def _unknown(key: str, known: Config, section: str) -> None:
   close = difflib.get_close_matches(leaf, [k for k in known if k != "_name"],
                                     n=1)
   where = f"{section}." if section else ""
-  hint = f" Did you mean {where}{close[0]!r}?" if close else ""
+  hint = f" Did you mean {where + close[0]!r}?" if close else ""
   raise ConfigError(
       f"Unknown config key {key!r}.{hint} Valid keys"
       f"{' in ' + section if section else ''}: "

@@ -19,7 +19,6 @@ Layout (every path comes from here):
 """
 
 import datetime
-import fcntl
 import functools
 import json
 import os
@@ -63,13 +62,41 @@ class RunDirBusy(RuntimeError):
   """Another process is training in the run directory."""
 
 
+def _lock_functions():
+  """`(try_lock(handle), unlock(handle))` for this platform.
+
+  POSIX: `fcntl.flock`; Windows (no `fcntl`): `msvcrt.locking` on the first
+  byte. Both locks belong to the open file, so the operating system drops
+  them when the holder exits in any way.
+  """
+  try:
+    import fcntl  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    fcntl = None
+  if fcntl is not None:
+    return (lambda handle: fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB),
+            lambda handle: fcntl.flock(handle, fcntl.LOCK_UN))
+  import msvcrt  # pylint: disable=g-import-not-at-top,import-error
+
+  def locking(handle, mode):
+    position = handle.tell()
+    handle.seek(0)
+    try:
+      msvcrt.locking(handle.fileno(), mode, 1)
+    finally:
+      handle.seek(position)
+
+  return (lambda handle: locking(handle, msvcrt.LK_NBLCK),
+          lambda handle: locking(handle, msvcrt.LK_UNLCK))
+
+
 class RunLock:
   """An exclusive lock on a run directory, held while a run uses it.
 
-  `fcntl.flock` on RUN_DIR/.lock: the kernel releases it when the holder
-  exits in any way (kill -9 included), so a lock file left behind is never
-  mistaken for a live run. The file names the holder for the message a
-  second run gets.
+  An OS file lock on RUN_DIR/.lock (`fcntl.flock`, or `msvcrt.locking`
+  where there is no `fcntl`): it is released when the holder exits in any
+  way (kill -9 included), so a lock file left behind is never mistaken for
+  a live run. The file names the holder for the message a second run gets.
   """
 
   def __init__(self, run_dir: pathlib.Path):
@@ -85,8 +112,9 @@ class RunLock:
     """
     self.path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(self.path, "a+")  # pylint: disable=consider-using-with
+    try_lock, self._unlock = _lock_functions()
     try:
-      fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+      try_lock(handle)
     except OSError:
       handle.seek(0)
       holder = handle.read().strip() or "another process"
@@ -108,7 +136,7 @@ class RunLock:
     if self._file is not None:
       self._file.seek(0)
       self._file.truncate()
-      fcntl.flock(self._file, fcntl.LOCK_UN)
+      self._unlock(self._file)
       self._file.close()
       self._file = None
 
@@ -260,6 +288,11 @@ class RunDir:
   @functools.cached_property
   def config(self) -> Dict[str, Any]:
     """The resolved config the run wrote at its start."""
+    if not self.path.exists():
+      raise RunDirError(
+          f"{self.path} does not exist. Pass the directory a training run "
+          "wrote (runs/<config>-<timestamp>), or train one with snt-zoo "
+          "train --config NAME.")
     if not self.is_run():
       raise RunDirError(
           f"{self.path} is not a run directory: it has no {CONFIG_FILE}. Pass "
