@@ -36,8 +36,8 @@ def _read_bytes(path: str) -> bytes:
   except (EOFError, OSError, zlib.error) as e:
     raise DatasetError(
         f"{path}: cannot read the file ({e}). It is probably truncated or "
-        "not gzip data; delete it and download it again "
-        "(snt-zoo fetch mnist).") from e
+        "not gzip data; delete it and download it again (snt-zoo fetch "
+        "mnist, or fashion_mnist, with --force).") from e
 
 
 def parse_idx(data: bytes, path: str = "<bytes>") -> np.ndarray:

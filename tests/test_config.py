@@ -47,6 +47,9 @@ def test_overrides_win_and_are_typed():
     ("train.jit_compile=1", r"train.jit_compile must be true or false"),
     ("model.dropout=0.1", r"Unknown config key 'model.dropout'.*'model.dropout_rate'"),
     ("model.name=resnet", r"model.name: Unknown model 'resnet'"),
+    ("model.image_shape=[28,28,1]",
+     r"model.image_shape is now two keys: model.image_size=\[H, W\] and "
+     r"model.channels=C"),
     ("steps", r"not key=value"),
 ])
 def test_bad_overrides_name_the_key_and_the_fix(override, message):

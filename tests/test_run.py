@@ -182,7 +182,8 @@ def test_run_leaves_the_callers_config_unchanged(tmp_path):
 
 def test_run_without_actions_writes_no_pictures(tmp_path):
   config = _config(tmp_path, "train.steps=2", "visualize.embeddings=true")
-  training.run(config, verbose=False)
+  with pytest.warns(UserWarning, match="no action writes the embedding"):
+    training.run(config, verbose=False)
   assert not (tmp_path / "tensorboard" / "projector").exists()
   events = list((tmp_path / "tensorboard" / "train").glob("events.*"))
   tags = {value.tag for event in tf.compat.v1.train.summary_iterator(

@@ -58,6 +58,15 @@ def test_not_a_run_directory(tmp_path):
     RunDir.containing(tmp_path / "x")
 
 
+def test_an_image_shape_recorded_by_an_older_run_still_builds():
+  model = run_dir_lib.build_model({"model": {
+      "name": "softmax_regression", "image_shape": [8, 6, 3]}})
+  assert model.data_config()["image_size"] == (8, 6)
+  assert model.channels == 3
+  with pytest.raises(run_dir_lib.RunDirError, match=r"not \[H, W, C\]"):
+    run_dir_lib.model_kwargs({"image_shape": [8, 8]})
+
+
 def test_a_missing_path_is_said_not_to_exist(tmp_path):
   with pytest.raises(run_dir_lib.RunDirError, match="missing does not exist"):
     RunDir(tmp_path / "missing").config  # pylint: disable=expression-not-assigned

@@ -293,6 +293,7 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   from zoo.serving import formats  # pylint: disable=g-import-not-at-top
   from zoo.serving import graph  # pylint: disable=g-import-not-at-top
   run = RunDir(run_dir)
+  run.config  # pylint: disable=pointless-statement  # Not a run: say so now.
   output = (pathlib.Path(output) if output
             else run.export_dir_for(export_format))
   _check_output(output, overwrite, run.path)

@@ -11,7 +11,7 @@ command, a notebook) passes actions, e.g. `zoo.visualize.training_actions`
     training.run(config, actions=[Announce()])
 """
 
-from typing import Any
+from typing import Any, Tuple
 
 
 class RunAction:
@@ -20,6 +20,10 @@ class RunAction:
   Every method gets the `Run` itself (its `config`, `model`, `run_dir`,
   `data`, `is_chief`, `strategy`, `normalization`, `summary_writer(split)`).
   """
+
+  #: Config keys (dotted) this action carries out; a run warns when such a
+  #: key is on and no action serves it.
+  config_keys: Tuple[str, ...] = ()
 
   def on_first_batch(self, run: Any, images: Any) -> None:
     """Called with the first training batch of a fresh run (step 0)."""

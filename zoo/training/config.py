@@ -238,6 +238,10 @@ def validate(config: Config) -> None:
     arguments = _registry.model_arguments(model["name"])
   except ValueError as e:
     raise ConfigError(f"model.name: {e}") from e
+  if "image_shape" in model and "image_shape" not in arguments:
+    raise ConfigError(
+        f"model.image_shape is now two keys: model.image_size=[H, W] and "
+        f"model.channels=C (got image_shape={model['image_shape']!r}).")
   # `null` unsets a model argument (the model's default applies).
   _check_section({k: v for k, v in model.items()
                   if k != "name" and v is not None}, arguments, "model.",

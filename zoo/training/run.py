@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
@@ -183,6 +184,13 @@ class Run:
     config = self.config
     self.verbose = verbose
     self.actions = tuple(actions)
+    served = {key for action in self.actions for key in action.config_keys}
+    if (config.get("visualize") or {}).get("embeddings") and (
+        "visualize.embeddings" not in served):
+      warnings.warn(
+          "visualize.embeddings is on but no action writes the embedding; "
+          "pass actions=zoo.visualize.training_actions(config) (as snt-zoo "
+          "train does).", UserWarning, stacklevel=2)
     self._writers: Dict[str, Any] = {}
     # The strategy first: multi-worker collectives must be configured before
     # anything (seeding included) initialises TensorFlow's runtime.

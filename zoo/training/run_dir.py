@@ -147,10 +147,27 @@ class RunLock:
     self.release()
 
 
+def model_kwargs(model: Dict[str, Any]) -> Dict[str, Any]:
+  """The model arguments of a config's `model` section.
+
+  Runs recorded before every model took `image_size` and `channels` may say
+  `image_shape: [H, W, C]`; it is read as `image_size: [H, W]`, `channels: C`.
+  """
+  kwargs = {k: v for k, v in model.items() if k != "name"}
+  shape = kwargs.pop("image_shape", None)
+  if shape is not None:
+    if not isinstance(shape, (list, tuple)) or len(shape) != 3:
+      raise RunDirError(f"model.image_shape={shape!r} is not [H, W, C]; write "
+                        "model.image_size=[H, W] and model.channels=C.")
+    kwargs.setdefault("image_size", [int(s) for s in shape[:2]])
+    kwargs.setdefault("channels", int(shape[2]))
+  return kwargs
+
+
 def build_model(config: Dict[str, Any]):
   """Creates the (untrained) model a config's `model` section describes."""
-  kwargs = {k: v for k, v in config["model"].items() if k != "name"}
-  return _registry.create_model(config["model"]["name"], **kwargs)
+  return _registry.create_model(config["model"]["name"],
+                                **model_kwargs(config["model"]))
 
 
 def image_size_of(config: Dict[str, Any], model=None) -> Tuple[int, int]:

@@ -25,6 +25,7 @@ training run writes as it goes).
 import os
 from typing import List, Optional
 
+from zoo.training import run_dir as run_dir_lib
 from zoo.visualize.actions import training_actions
 from zoo.visualize._common import as_run
 from zoo.visualize._common import out_dir
@@ -60,8 +61,9 @@ def write_all(run: RunLike, num_images: int = 2,
   run = as_run(run)
   directory = out_dir(run, out)
   name = run.model_name
-  model_kwargs = {key: value for key, value in run.config["model"].items()
-                  if key not in ("name", "image_size")}
+  model_kwargs = {key: value for key, value in
+                  run_dir_lib.model_kwargs(run.config["model"]).items()
+                  if key != "image_size"}
   image_size = run.image_size[0]
   _, layers_path = write_layers(name, image_size, directory, **model_kwargs)
   paths = [layers_path]

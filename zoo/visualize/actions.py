@@ -31,6 +31,8 @@ class InputGridAction(RunAction):
 class EmbeddingAction(RunAction):
   """The TensorBoard projector embedding of the trained model, at the end."""
 
+  config_keys = ("visualize.embeddings",)
+
   def __init__(self, max_examples: int = projector.DEFAULT_EXAMPLES):
     self.max_examples = max_examples
 
