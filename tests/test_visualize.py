@@ -131,4 +131,4 @@ def test_tool_missing_run_dir_is_a_one_line_error(tmp_path, capsys):
   assert _tool("filters", str(tmp_path / "missing")) == 2
   err = capsys.readouterr().err.strip()
   assert err.startswith("Error: ") and "\n" not in err
-  assert "not a run directory" in err
+  assert "missing does not exist" in err
