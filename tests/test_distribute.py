@@ -117,6 +117,10 @@ def test_two_workers_end_with_identical_weights(tmp_path):
   worker = tf.train.latest_checkpoint(str(run_dir / "worker-1-tmp"))
   assert chief and chief.endswith("-5")
   assert worker and worker.endswith("-5")
+  # The best checkpoint too is the chief's alone; the other worker's copy
+  # stays under its own directory (two writers of one file race).
+  assert tf.train.latest_checkpoint(str(run_dir / "checkpoints" / "best"))
+  assert tf.train.latest_checkpoint(str(run_dir / "worker-1-tmp" / "best"))
   chief_reader = tf.train.load_checkpoint(chief)
   worker_reader = tf.train.load_checkpoint(worker)
   names = sorted(n for n in chief_reader.get_variable_to_shape_map()

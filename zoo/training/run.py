@@ -253,9 +253,14 @@ class Run:
       objects["data"] = self._iterator  # Resume at the same position.
     self.checkpoint = tf.train.Checkpoint(**objects)
     ckpt_dir = self.run_dir.checkpoint_dir
+    best_dir = self.run_dir.best_dir
     if not self.is_chief:
+      # Every worker must save (the save is a collective), but only the
+      # chief's files are the run's: the others write, latest and best
+      # alike, under their own directory so no two processes write one file.
       ckpt_dir = self.run_dir.path / (
           f"worker-{distribute.task_id(self.strategy)}-tmp")
+      best_dir = ckpt_dir / "best"
     else:
       for directory in (ckpt_dir, self.run_dir.best_dir):
         for note in self.run_dir.tidy_checkpoints(directory):
@@ -264,7 +269,7 @@ class Run:
         self.checkpoint, str(ckpt_dir),
         max_to_keep=config["train"]["keep_checkpoints"])
     self.best_manager = tf.train.CheckpointManager(
-        self.checkpoint, str(self.run_dir.best_dir), max_to_keep=1)
+        self.checkpoint, str(best_dir), max_to_keep=1)
 
   def _resolve_precision(self) -> precision_lib.Resolution:
     """`train.precision`, with `auto` decided for this machine.
