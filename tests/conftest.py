@@ -12,6 +12,11 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
+# Tests run TensorFlow with the CPU settings the snt-zoo command chooses.
+from zoo import cpu_defaults  # pylint: disable=wrong-import-position
+
+cpu_defaults.apply()
+
 
 def train_offline(root: pathlib.Path, config: str, *overrides: str):
   """Trains `config` on the bundled sample into `root/run`, quietly.

@@ -2,6 +2,7 @@
 fused-update / fast-BN paths."""
 
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -213,7 +214,7 @@ def test_cpuinfo_is_not_read_off_linux(monkeypatch, tmp_path):
   path = tmp_path / "cpuinfo"
   path.write_text(_XEON_AMX)
   assert precision.read_cpuinfo(path) == _XEON_AMX
-  monkeypatch.setattr(precision.sys, "platform", "darwin")
+  monkeypatch.setattr(sys, "platform", "darwin")
   assert precision.read_cpuinfo(path) == ""
   assert precision.read_cpuinfo(tmp_path / "missing") == ""
 

@@ -25,6 +25,8 @@ import os
 import sys
 from typing import Callable, Dict, List, Optional, Sequence
 
+from zoo import cpu_defaults  # No TensorFlow.
+
 DEBUG_ENV = "SNT_ZOO_DEBUG"
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 
@@ -439,6 +441,7 @@ def _user_errors() -> tuple:
 def run_command(command: str, argv: Sequence[str],
                 prog: Optional[str] = None) -> int:
   """Parses `argv` for one subcommand and runs it; returns the exit code."""
+  cpu_defaults.apply()  # Before TensorFlow is imported.
   args = build_parser(prog or f"snt-zoo {command}", command).parse_args(argv)
   return _dispatch(command, args)
 
@@ -480,6 +483,7 @@ def _suggest_command(argv: Sequence[str]) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
   """Entry point of the `snt-zoo` console command."""
+  cpu_defaults.apply()  # Before TensorFlow is imported.
   argv = sys.argv[1:] if argv is None else list(argv)
   _suggest_command(argv)
   args = build_parser().parse_args(argv)

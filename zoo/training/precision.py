@@ -27,13 +27,16 @@ assigned, so the zoo applies the getter itself to kernels and biases only.
 
 import contextlib
 import dataclasses
-import pathlib
-import sys
 from typing import FrozenSet, Iterator, Optional, Tuple
 
 import tensorflow as tf
 import tree
 from sonnet.src import custom_getter
+
+from zoo import cpu_defaults
+# The CPU's facts are read without TensorFlow (zoo.cpu_defaults); kept
+# here under their earlier names.
+from zoo.cpu_defaults import parse_cpuinfo, read_cpuinfo  # pylint: disable=unused-import
 
 AUTO = "auto"
 # What a trainer computes in; `auto` resolves to one of these.
@@ -45,7 +48,6 @@ PRECISIONS = (AUTO,) + COMPUTE_PRECISIONS
 BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 # NVIDIA GPUs compute bfloat16 natively from Ampere (compute capability 8.0).
 BFLOAT16_MIN_COMPUTE_CAPABILITY = (8, 0)
-_CPUINFO = pathlib.Path("/proc/cpuinfo")
 
 def compute_dtype(precision: str) -> tf.DType:
   """The dtype the forward pass computes in.
@@ -87,38 +89,6 @@ class Hardware:
     return tuple(f for f in BFLOAT16_CPU_FLAGS if f in self.cpu_flags)
 
 
-def parse_cpuinfo(text: str) -> Tuple[str, FrozenSet[str]]:
-  """The CPU model and flags of a Linux `/proc/cpuinfo` text.
-
-  Only the first processor's entries are read (all cores of a machine
-  report the same).
-
-  Returns:
-    `(model name, flags)`; `""` and an empty set when the text has none.
-  """
-  model, flags = "", None
-  for line in text.splitlines():
-    key, sep, value = line.partition(":")
-    if not sep:
-      continue
-    key = key.strip()
-    if key == "model name" and not model:
-      model = value.strip()
-    elif key == "flags" and flags is None:
-      flags = frozenset(value.split())
-  return model, flags or frozenset()
-
-
-def read_cpuinfo(path: Optional[pathlib.Path] = None) -> str:
-  """`/proc/cpuinfo` on Linux; "" elsewhere or when it cannot be read."""
-  if not sys.platform.startswith("linux"):
-    return ""
-  try:
-    return pathlib.Path(path or _CPUINFO).read_text(errors="replace")
-  except OSError:
-    return ""
-
-
 def detect_hardware(strategy: Optional[tf.distribute.Strategy] = None,
                     cpuinfo: Optional[str] = None) -> Hardware:
   """The hardware this process computes on.
@@ -142,6 +112,28 @@ def detect_hardware(strategy: Optional[tf.distribute.Strategy] = None,
   return Hardware(cpu_model=model, cpu_flags=flags,
                   gpu_compute_capabilities=tuple(capabilities),
                   num_tpus=num_tpus)
+
+
+def onednn_in_use() -> cpu_defaults.OneDnnChoice:
+  """Whether TensorFlow runs its oneDNN CPU kernels in this process, and why.
+
+  TensorFlow's own answer where it gives one (it decided when it started;
+  `zoo.cpu_defaults.apply()` must run before that), with the reason
+  `zoo.cpu_defaults` gives for it.
+  """
+  decided = cpu_defaults.choice()
+  try:
+    from tensorflow.python.util import _pywrap_util_port  # pylint: disable=g-import-not-at-top
+    enabled = bool(_pywrap_util_port.IsMklEnabled())
+  except (ImportError, AttributeError):
+    return decided
+  if decided.enabled is None or decided.enabled == enabled:
+    return dataclasses.replace(decided, enabled=enabled)
+  return cpu_defaults.OneDnnChoice(
+      enabled, "tensorflow",
+      f"TensorFlow started before {decided.reason}: set "
+      f"{cpu_defaults.ONEDNN_ENV} before importing TensorFlow, or call "
+      "zoo.cpu_defaults.apply() first")
 
 
 @dataclasses.dataclass(frozen=True)

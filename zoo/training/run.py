@@ -39,6 +39,7 @@ from zoo.training import precision as precision_lib
 from zoo.training.progress import ProgressBar
 from zoo.training.run_dir import CheckpointSaveError
 from zoo.training.run_dir import RunDir
+from zoo.training.run_dir import RESOLVED_ONEDNN_KEY
 from zoo.training.run_dir import RunDirError
 from zoo.training.run_dir import build_model
 from zoo.training.run_dir import dataset_options
@@ -228,6 +229,7 @@ class Run:
         config, self.data.num_examples(data_cfg["train_split"]))
 
     self.precision = self._resolve_precision()
+    self.onednn = precision_lib.onednn_in_use()
     self.trainer = Trainer.from_config(
         self.model, config, self.steps, self.strategy,
         precision=self.precision.precision)
@@ -399,6 +401,7 @@ class Run:
                   steps_total=self.steps,
                   class_names=list(self.class_names),
                   resolved_precision=self.precision.precision)
+    record[RESOLVED_ONEDNN_KEY] = self.onednn.state
     record["data"] = dict(record["data"],
                           image_size=height if height == width
                           else [height, width])
@@ -423,7 +426,8 @@ class Run:
     if not self.is_chief:
       return
     record = dict(record, data_source=self.data.info.source,
-                  precision=self.precision.precision)
+                  precision=self.precision.precision,
+                  onednn=self.onednn.state)
     self.run_dir.append_metrics(record)
     with self._writer(record["split"]).as_default(step=record["step"]):
       for key in ("loss", "accuracy", "examples_per_sec", "learning_rate"):
@@ -602,7 +606,8 @@ def _run(training_run: Run, config: Dict[str, Any]) -> RunResult:
   training_run.say(
       f"Model: {config['model']['name']}, "
       f"{training_run.model.num_parameters():,} trainable parameters")
-  training_run.say(f"Precision: {training_run.precision.describe()}")
+  training_run.say(f"Precision: {training_run.precision.describe()}; "
+                   f"oneDNN: {training_run.onednn.describe()}")
   training_run.train()
   result = training_run.finish()
   training_run.say(

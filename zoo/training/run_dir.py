@@ -45,9 +45,11 @@ _CHECKPOINT_INDEX = re.compile(r"^ckpt-(\d+)\.index$")
 _INTERRUPTED_SAVE = re.compile(r"^ckpt-\d+_temp$")
 #: The precision a run computes in (`train.precision` with `auto` resolved).
 RESOLVED_PRECISION_KEY = "resolved_precision"
+#: Whether TensorFlow ran its oneDNN CPU kernels ("on"/"off"; a record).
+RESOLVED_ONEDNN_KEY = "resolved_onednn"
 #: Keys a run adds to its saved config (a record, not settings).
 RECORD_KEYS = ("_name", "data_source", "steps_total", "class_names",
-               RESOLVED_PRECISION_KEY)
+               RESOLVED_PRECISION_KEY, RESOLVED_ONEDNN_KEY)
 
 
 class RunDirError(FileNotFoundError):
