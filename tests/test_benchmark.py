@@ -85,12 +85,12 @@ def test_unknown_compare_side_is_a_one_line_usage_error(capsys):
 def test_missing_torch_names_the_install_command(monkeypatch, capsys):
   monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` fails.
   with pytest.raises(benchmark.BenchmarkError, match="pip install"):
-    benchmark.import_torch()
+    benchmark.require_torch()
   assert cli.main(["benchmark", "--model", "deep_mnist_cnn",
                    "--compare", "keras,torch"]) == 2
   error = capsys.readouterr().err.strip()
   assert len(error.splitlines()) == 1
-  assert "pip install 'torch==2.13.0+cpu'" in error
+  assert "pip install 'torch==2.14.1+cpu'" in error
 
 
 def test_torch_side_covers_the_mnist_models_only(capsys):
@@ -220,7 +220,7 @@ def _check_derived(results):
           zoo[key]["median"] / frameworks[side][key]["median"])
 
 
-# PyTorch is optional (a CPU build: pip install 'torch==2.13.0+cpu'); the
+# PyTorch is optional (a CPU build: pip install 'torch==2.14.1+cpu'); the
 # sides that need it run where it is installed.
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
 _needs_torch = pytest.mark.skipif(

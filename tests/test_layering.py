@@ -27,7 +27,7 @@ _LAYERS = (
     ("serving and training", ("zoo.serving", "zoo.training")),
     ("run-level tools", ("zoo.run_serving", "zoo.evaluation", "zoo.predict",
                          "zoo.format_comparison", "zoo.visualize",
-                         "zoo.benchmark")),
+                         "zoo.benchmark", "zoo.benchmark_process")),
     ("command", ("zoo.cli",)),
 )
 #: Imports a prefix must never make, whatever the layers allow.

@@ -23,18 +23,23 @@ each precision used, and each side's training FLOP/s as a fraction of it.
 """
 
 import dataclasses
+import importlib.util
+import json
 import math
 import os
+import pathlib
 import platform
-import resource
+import re
 import statistics
+import subprocess
 import sys
 import time
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 
+from zoo import cpu_defaults
 from zoo.models import _registry
 from zoo.training import precision as precision_lib
 from zoo.training.optimizers import Optimizer
@@ -52,7 +57,7 @@ SIDE_MODELS = {"keras": MODELS,
 DEFAULTS = "defaults"
 PRECISION_CHOICES = (DEFAULTS,) + precision_lib.PRECISIONS
 TORCH_PRECISIONS = ("float32", "mixed_bfloat16")
-TORCH_INSTALL = "pip install 'torch==2.13.0+cpu'"
+TORCH_INSTALL = "pip install 'torch==2.14.1+cpu'"
 # A training step costs about three forward passes (the forward pass, then
 # gradients with respect to activations and to weights).
 TRAIN_FLOPS_PER_FORWARD = 3
@@ -146,15 +151,20 @@ def parse_compare(text: str) -> Tuple[str, ...]:
   return tuple(sides)
 
 
-def import_torch():
-  """PyTorch, or a one-line `BenchmarkError` saying how to install it."""
-  try:
-    import torch  # pylint: disable=g-import-not-at-top
-  except ImportError as e:
+def torch_installed() -> bool:
+  """Whether PyTorch can be imported (checked without importing it)."""
+  if "torch" in sys.modules:
+    return sys.modules["torch"] is not None
+  return importlib.util.find_spec("torch") is not None
+
+
+def require_torch() -> None:
+  """Raises a one-line `BenchmarkError` saying how to install PyTorch where
+  it is missing. PyTorch itself is imported only in its side's process."""
+  if not torch_installed():
     raise BenchmarkError(
         f"--compare torch needs PyTorch, which is not installed: "
-        f"{TORCH_INSTALL} (CPU build).") from e
-  return torch
+        f"{TORCH_INSTALL} (CPU build).")
 
 
 def side_precisions(precision: str, sides: Tuple[str, ...],
@@ -233,13 +243,11 @@ def matmul_gflops(size: int, seconds: float) -> float:
   return 2.0 * size**3 / seconds / 1e9
 
 
-def measure_matmul_peak(dtype: tf.DType, size: int = 4096,
-                        reps: int = 3) -> float:
-  """The best GFLOP/s of a large `tf.matmul` in `dtype` on this machine.
-
-  The machine's practical peak for dense math in that dtype (what oneDNN
-  reaches), after one untimed call.
-  """
+def measure_matmul_peak(dtype, size: int = 4096, reps: int = 3) -> float:
+  """The best GFLOP/s of a `size`-square `tf.matmul` in `dtype` (a `tf.DType`
+  or its name), after one untimed call: TensorFlow's kernels (oneDNN's
+  where on), one of the implementations the peak is the best of."""
+  dtype = tf.as_dtype(dtype)
   a = tf.cast(tf.random.stateless_uniform([size, size], [1, 2]), dtype)
   b = tf.cast(tf.random.stateless_uniform([size, size], [3, 4]), dtype)
   matmul = tf.function(tf.matmul)
@@ -258,24 +266,123 @@ def fraction_of_peak(images_per_sec: float, flops_per_image: float,
   return images_per_sec * flops_per_image / (peak_gflops * 1e9)
 
 
+# The CPU's theoretical peak -------------------------------------------------
+
+# FLOPs per cycle per core by the widest vector unit the CPU's flags name,
+# counting two fused multiply-add units (2 FLOPs per lane each): an upper
+# bound, as some CPUs have one unit or split 512-bit operations in two (AMD
+# Zen 4, some Xeon Silver/Bronze), so the fraction of it is a lower bound.
+_FLOAT32_FLOPS_PER_CYCLE = (("avx512f", 64), ("fma", 32), ("avx", 16))
+# Units that compute 16-bit floats natively, by dtype: (flag, FLOPs/cycle).
+_NARROW_FLOPS_PER_CYCLE = {
+    "bfloat16": (("amx_bf16", 1024), ("avx512_bf16", 128)),
+    "float16": (("amx_fp16", 1024), ("avx512_fp16", 128)),
+}
+_CPUFREQ_MAX = pathlib.Path(
+    "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq")
+
+
+def cpu_cores(cpuinfo: str) -> int:
+  """Physical cores in `/proc/cpuinfo` text (distinct physical and core
+  ids; the processors listed where those are missing), capped by the CPUs
+  this process may run on."""
+  cores, processors, physical = set(), 0, ""
+  for line in cpuinfo.splitlines():
+    key, _, value = (part.strip() for part in line.partition(":"))
+    if key == "processor":
+      processors += 1
+    elif key == "physical id":
+      physical = value
+    elif key == "core id":
+      cores.add((physical, value))
+  count = len(cores) or processors
+  if hasattr(os, "sched_getaffinity"):
+    count = min(count, len(os.sched_getaffinity(0))) if count else len(
+        os.sched_getaffinity(0))
+  return count or os.cpu_count() or 1
+
+
+def cpu_clock_ghz(cpuinfo: str, max_freq_khz: Optional[str] = None
+                  ) -> Tuple[Optional[float], str]:
+  """The CPU clock the theoretical peak uses, and where it came from.
+
+  The maximum clock of cpufreq where the system gives it, else the clock
+  `/proc/cpuinfo` reports ("cpu MHz"), else the one in the model name
+  ("@ 2.00GHz"); `(None, why)` where none is known.
+  """
+  if max_freq_khz is None:
+    try:
+      max_freq_khz = _CPUFREQ_MAX.read_text()
+    except OSError:
+      max_freq_khz = ""
+  if max_freq_khz.strip().isdigit():
+    return int(max_freq_khz) / 1e6, "cpufreq maximum clock"
+  for line in cpuinfo.splitlines():
+    key, _, value = (part.strip() for part in line.partition(":"))
+    if key == "cpu MHz":
+      try:
+        return float(value) / 1000, ("clock /proc/cpuinfo reports (a boost "
+                                     "clock may be higher)")
+      except ValueError:
+        break
+  model, _ = cpu_defaults.parse_cpuinfo(cpuinfo)
+  found = re.search(r"@\s*([0-9.]+)\s*GHz", model)
+  if found:
+    return float(found.group(1)), "base clock in the model name"
+  return None, "CPU frequency unknown: no theoretical peak"
+
+
+def fma_peak_gflops(dtype: str, cpuinfo: str,
+                    max_freq_khz: Optional[str] = None
+                    ) -> Tuple[Optional[float], str]:
+  """The CPU's theoretical GFLOP/s in `dtype`: cores x clock x FLOPs per
+  cycle of its widest FMA units (see `_FLOAT32_FLOPS_PER_CYCLE`).
+
+  Returns:
+    `(GFLOP/s, how it was computed)`; `(None, why)` where the CPU's flags
+    or clock are unknown.
+  """
+  _, flags = cpu_defaults.parse_cpuinfo(cpuinfo)
+  per_cycle = next((n for flag, n in _FLOAT32_FLOPS_PER_CYCLE
+                    if flag in flags), 0)
+  unit = next((flag for flag, _ in _FLOAT32_FLOPS_PER_CYCLE
+               if flag in flags), "")
+  for flag, n in _NARROW_FLOPS_PER_CYCLE.get(dtype, ()):
+    if flag in flags:
+      per_cycle, unit = n, flag
+      break
+  if not per_cycle:
+    return None, "CPU flags unknown: no theoretical peak"
+  ghz, clock = cpu_clock_ghz(cpuinfo, max_freq_khz)
+  if ghz is None:
+    return None, clock
+  cores = cpu_cores(cpuinfo)
+  return cores * ghz * per_cycle, (
+      f"{cores} cores x {ghz:.2f} GHz ({clock}) x {per_cycle} FLOPs/cycle "
+      f"({unit})")
+
+
+def hardware_peak(dtype: str, measured: Dict[str, float],
+                  theoretical: Optional[float]) -> Dict[str, Any]:
+  """The peak a fraction is taken of: the best of the matmul GFLOP/s
+  `measured` by each implementation and the theoretical one."""
+  candidates = dict(measured)
+  if theoretical:
+    candidates["theoretical"] = theoretical
+  if not candidates:
+    return {"gflops": None, "source": None, "dtype": dtype}
+  source = max(candidates, key=candidates.get)
+  return {"gflops": candidates[source], "source": source, "dtype": dtype}
+
+
 # Memory ------------------------------------------------------------------
 
 
-def _rss_mb() -> float:
-  """Peak resident set size of this process so far, in MiB."""
-  peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-  return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
-
-
-def _gpu_peak_mb():
+def gpu_peak_mb():
+  """Peak memory of the first GPU so far in MiB (None without a GPU)."""
   if not tf.config.list_physical_devices("GPU"):
     return None
   return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
-
-
-def _reset_gpu_peak():
-  if tf.config.list_physical_devices("GPU"):
-    tf.config.experimental.reset_memory_stats("GPU:0")
 
 
 def default_jit(model_name: str) -> bool:
@@ -310,7 +417,8 @@ class ZooRunner:
         lambda x: self.trainer.predict(x), jit_compile=jit)
 
   def setup(self, images, labels):
-    """Builds the variables; returns the batch in this side's format."""
+    """Builds the variables; returns the batch as tensors."""
+    images, labels = tensor_batch(images, labels)
     self.trainer.build(images)
     return images, labels
 
@@ -319,6 +427,11 @@ class ZooRunner:
 
   def infer(self, images):
     return self._infer(images).numpy()
+
+
+def tensor_batch(images: np.ndarray, labels: np.ndarray):
+  """The synthetic batch as TensorFlow tensors (int32 labels)."""
+  return tf.constant(images), tf.constant(labels, dtype=tf.int32)
 
 
 # Keras -------------------------------------------------------------------
@@ -371,7 +484,7 @@ class KerasRunner:
         jit_compile=False)
 
   def setup(self, images, labels):
-    return images, labels
+    return tensor_batch(images, labels)
 
   def train(self, images, labels) -> float:
     return float(self.model.train_on_batch(images, labels))
@@ -380,81 +493,78 @@ class KerasRunner:
     return self.model.predict_on_batch(images)
 
 
-# PyTorch -----------------------------------------------------------------
+# Side processes ----------------------------------------------------------
+
+_PROCESS_MODULE = "zoo.benchmark_process"
+_PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def _torch_model(torch, model_name, num_classes, image_size):
-  """The zoo's MNIST models as `torch.nn.Sequential` (NCHW input)."""
-  nn = torch.nn
-  if model_name == "softmax_regression":
-    return nn.Sequential(nn.Flatten(), nn.Linear(image_size**2, num_classes))
-  # deep_mnist_cnn: 5x5 SAME convolutions, 2x2 VALID max-pools.
-  pooled = image_size // 2 // 2
-  return nn.Sequential(
-      nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-      nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-      nn.Flatten(), nn.Linear(64 * pooled**2, 1024), nn.ReLU(),
-      nn.Dropout(0.5), nn.Linear(1024, num_classes))
+class _SideProcess:
+  """A side running in its own process (`zoo.benchmark_process`)."""
+
+  def __init__(self, spec: Dict[str, Any], environ: Dict[str, str]):
+    self.name = spec["side"]
+    environ = dict(environ)
+    path = environ.get("PYTHONPATH")
+    environ["PYTHONPATH"] = os.pathsep.join(
+        [str(_PACKAGE_ROOT)] + ([path] if path else []))
+    self._process = subprocess.Popen(
+        [sys.executable, "-m", _PROCESS_MODULE, json.dumps(spec)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environ,
+        text=True)
+    self.facts = self._read()
+
+  def _read(self) -> Dict[str, Any]:
+    line = self._process.stdout.readline()
+    if not line:
+      code = self._process.wait()
+      raise RuntimeError(f"The {self.name} side's process exited with code "
+                         f"{code} (its messages are above).")
+    message = json.loads(line)
+    if "error" in message:
+      self.close()
+      if message["usage"]:
+        raise BenchmarkError(message["error"])
+      raise RuntimeError(f"The {self.name} side failed: {message['kind']}: "
+                         f"{message['error']}")
+    return message
+
+  def ask(self, what: str, **details) -> Dict[str, Any]:
+    self._process.stdin.write(json.dumps(dict(details, do=what)) + "\n")
+    self._process.stdin.flush()
+    return self._read()
+
+  def close(self) -> None:
+    if self._process.poll() is None:
+      try:
+        self._process.stdin.write(json.dumps({"do": "quit"}) + "\n")
+        self._process.stdin.close()
+      except OSError:
+        pass
+      try:
+        self._process.wait(timeout=60)
+      except subprocess.TimeoutExpired:
+        self._process.kill()
+        self._process.wait()
 
 
-class TorchRunner:
-  """The same architecture in PyTorch: forward, backward, Adam step.
+def side_environment(side: str, precision: str,
+                     environ: Optional[Dict[str, str]] = None
+                     ) -> Dict[str, str]:
+  """The environment a side's process runs in.
 
-  `mixed_bfloat16` runs the forward pass under CPU autocast to bfloat16
-  (float32 parameters and optimizer, as in the zoo).
+  At each side's defaults (`precision` "defaults") Keras runs with
+  TensorFlow's own oneDNN default (what a Keras user gets); otherwise, and
+  for the zoo, with the zoo's (`zoo.cpu_defaults`). A user's
+  TF_ENABLE_ONEDNN_OPTS holds for every side.
   """
-
-  name = "torch"
-
-  def __init__(self, model_name, num_classes, image_size, batch_size,
-               precision="float32"):
-    del batch_size
-    if model_name not in SIDE_MODELS["torch"]:
-      raise BenchmarkError(f"The torch side covers "
-                           f"{', '.join(SIDE_MODELS['torch'])}, not "
-                           f"{model_name}.")
-    torch = import_torch()
-    self._torch = torch
-    self.model = _torch_model(torch, model_name, num_classes, image_size)
-    self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
-    self._bfloat16 = precision == "mixed_bfloat16"
-
-  def _autocast(self):
-    return self._torch.autocast("cpu", dtype=self._torch.bfloat16,
-                                enabled=self._bfloat16)
-
-  def setup(self, images, labels):
-    """The batch as torch tensors: NCHW float32 images, int64 labels."""
-    torch = self._torch
-    images = torch.from_numpy(
-        np.ascontiguousarray(np.transpose(images.numpy(), (0, 3, 1, 2))))
-    labels = torch.from_numpy(labels.numpy().astype(np.int64))
-    return images, labels
-
-  def train(self, images, labels) -> float:
-    self.model.train()
-    self.optimizer.zero_grad(set_to_none=True)
-    with self._autocast():
-      loss = self._torch.nn.functional.cross_entropy(self.model(images),
-                                                     labels)
-    loss.backward()
-    self.optimizer.step()
-    return loss.detach().item()
-
-  def infer(self, images):
-    self.model.eval()
-    with self._torch.inference_mode(), self._autocast():
-      return self.model(images).float().numpy()
+  environ = dict(os.environ if environ is None else environ)
+  if side == "keras" and precision == DEFAULTS:
+    return cpu_defaults.without_zoo_choice(environ)
+  return environ
 
 
 # Timing ------------------------------------------------------------------
-
-
-def _time(fn, steps):
-  start = time.perf_counter()
-  for _ in range(steps):
-    fn()
-  return time.perf_counter() - start
 
 
 def _summary(rates):
@@ -465,13 +575,12 @@ def _summary(rates):
           "reps": [round(r, 2) for r in rates]}
 
 
-def _versions(sides) -> Dict[str, str]:
+def framework_versions(side: str) -> Dict[str, str]:
+  """The versions a TensorFlow side runs ("zoo" or "keras")."""
   versions = {"tensorflow": tf.__version__}
-  if "keras" in sides:
+  if side == "keras":
     import keras  # pylint: disable=g-import-not-at-top
     versions["keras"] = keras.__version__
-  if "torch" in sides:
-    versions["torch"] = import_torch().__version__
   return versions
 
 
@@ -485,6 +594,11 @@ def _hardware_record(hardware: precision_lib.Hardware) -> dict:
 
 def run_benchmark(args: Options) -> dict:
   """Runs the benchmark `args` describe; returns the results.
+
+  Each side runs in a process of its own (`zoo.benchmark_process`), built
+  and warmed up one after the other; the timed repetitions then alternate
+  across the processes, so background load hits every side alike and no
+  two frameworks' thread pools share a process.
 
   Raises:
     BenchmarkError: On options that cannot run (an unknown model or side, a
@@ -502,94 +616,71 @@ def run_benchmark(args: Options) -> dict:
   hardware = precision_lib.detect_hardware()
   precisions = side_precisions(args.precision, sides, hardware)
   if "torch" in sides:
-    import_torch()  # Fail before anything is built.
+    require_torch()  # Fail before anything is built.
   facts = _registry.create_model(model_name).data_config()
   batch_size = args.batch_size or DEFAULT_BATCH_SIZE
-  image_size = args.image_size or facts["image_size"][0]
-  num_classes = args.num_classes or facts["num_classes"]
-  jit = {"on": True, "off": False}.get(args.jit, default_jit(model_name))
-  channels = facts["channels"]
-  rng = np.random.default_rng(0)
-  images = tf.constant(rng.uniform(
-      -1, 1, [batch_size, image_size, image_size, channels]).astype(
-          np.float32))
-  labels = tf.constant(rng.integers(0, num_classes, [batch_size]),
-                       dtype=tf.int32)
+  spec = {"model": model_name, "batch_size": batch_size,
+          "image_size": args.image_size or facts["image_size"][0],
+          "num_classes": args.num_classes or facts["num_classes"],
+          "channels": facts["channels"],
+          "jit": {"on": True, "off": False}.get(args.jit,
+                                                default_jit(model_name)),
+          "steps": args.steps, "warmup": args.warmup,
+          "no_inference": args.no_inference}
 
-  builders = {
-      "zoo": lambda p: ZooRunner(model_name, num_classes, image_size,
-                                 batch_size, jit, p),
-      "keras": lambda p: KerasRunner(model_name, num_classes, image_size,
-                                     batch_size, p),
-      "torch": lambda p: TorchRunner(model_name, num_classes, image_size,
-                                     batch_size, p),
-  }
-  runners, batches, memory = [], {}, {}
-  for name in ("zoo",) + sides:
-    before = _rss_mb()
-    _reset_gpu_peak()
-    try:
-      runner = builders[name](precisions[name].precision)
-    except ValueError as e:
-      if name != "zoo" or isinstance(e, BenchmarkError):
-        raise
-      # The zoo model checks its sizes first (e.g. Xception needs 71x71).
-      raise BenchmarkError(f"--model {model_name}: {e}") from e
-    batch = runner.setup(images, labels)
-    for _ in range(args.warmup + 1):  # The first call compiles.
-      runner.train(*batch)
-      if not args.no_inference:
-        runner.infer(batch[0])
-    after = _rss_mb()
-    memory[name] = {"peak_rss_mb": round(after, 1),
-                    "rss_increase_mb": round(after - before, 1),
-                    "gpu_peak_mb": _gpu_peak_mb()}
-    runners.append(runner)
-    batches[name] = batch
+  processes = []
+  try:
+    for name in ("zoo",) + sides:
+      processes.append(_SideProcess(
+          dict(spec, side=name, precision=precisions[name].precision),
+          side_environment(name, args.precision)))
+    train_rates = {p.name: [] for p in processes}
+    infer_rates = {p.name: [] for p in processes}
+    for _ in range(args.reps):
+      for process in processes:  # Alternate so load drifts hit every side.
+        seconds = process.ask("train")["seconds"]
+        train_rates[process.name].append(args.steps * batch_size / seconds)
+        if not args.no_inference:
+          seconds = process.ask("infer")["seconds"]
+          infer_rates[process.name].append(args.steps * batch_size / seconds)
+    forward = processes[0].ask("flops")["forward"]
+    peaks = _measure_peaks(args.matmul_size, precisions, processes)
+  finally:
+    for process in processes:
+      process.close()
 
-  train_rates = {r.name: [] for r in runners}
-  infer_rates = {r.name: [] for r in runners}
-  for _ in range(args.reps):
-    for runner in runners:  # Alternate so load drifts hit every side.
-      batch = batches[runner.name]
-      seconds = _time(lambda: runner.train(*batch), args.steps)
-      train_rates[runner.name].append(args.steps * batch_size / seconds)
-      if not args.no_inference:
-        seconds = _time(lambda: runner.infer(batch[0]), args.steps)
-        infer_rates[runner.name].append(args.steps * batch_size / seconds)
-
-  forward = forward_flops(runners[0].model,
-                          (image_size, image_size, channels))
   flops = {"forward": forward, "train": TRAIN_FLOPS_PER_FORWARD * forward}
-  peaks = {}
-  if args.matmul_size:
-    for used in sorted({p.precision for p in precisions.values()}):
-      dtype = precision_lib.compute_dtype(used)
-      peaks[dtype.name] = measure_matmul_peak(dtype, args.matmul_size)
-
+  versions = {}
+  for process in processes:
+    versions.update(process.facts["versions"])
   results = {
       "model": model_name, "batch_size": batch_size,
-      "image_size": image_size, "num_classes": num_classes,
-      "jit_compile": jit, "precision": args.precision,
+      "image_size": spec["image_size"], "num_classes": spec["num_classes"],
+      "jit_compile": spec["jit"], "precision": args.precision,
       "reps": args.reps, "steps": args.steps, "warmup": args.warmup,
-      "versions": _versions(sides), "platform": platform.platform(),
+      "versions": versions, "platform": platform.platform(),
       "hardware": _hardware_record(hardware),
       "cpu_count": os.cpu_count(),
       "load_average": list(os.getloadavg()),
+      "processes": "one per side, repetitions alternating",
       "flops_per_image": flops,
       "matmul_size": args.matmul_size,
-      "matmul_peak_gflops": peaks,
+      "matmul_peak_gflops": {d: p["gflops"] for d, p in peaks.items()
+                             if p["gflops"]},
+      "peaks": peaks,
       "frameworks": {},
   }
-  for runner in runners:
-    resolution = precisions[runner.name]
+  for process in processes:
+    resolution = precisions[process.name]
     entry = {"precision": resolution.precision,
              "precision_reason": resolution.reason,
-             "train_images_per_sec": _summary(train_rates[runner.name]),
-             "memory": memory[runner.name]}
+             "onednn": process.facts.get("onednn", "-"),
+             "train_images_per_sec": _summary(train_rates[process.name]),
+             "memory": process.facts["memory"]}
     if not args.no_inference:
-      entry["inference_images_per_sec"] = _summary(infer_rates[runner.name])
-    peak = peaks.get(precision_lib.compute_dtype(resolution.precision).name)
+      entry["inference_images_per_sec"] = _summary(infer_rates[process.name])
+    peak = results["matmul_peak_gflops"].get(
+        precision_lib.compute_dtype(resolution.precision).name)
     if peak:
       entry["train_fraction_of_peak"] = fraction_of_peak(
           entry["train_images_per_sec"]["median"], flops["train"], peak)
@@ -597,7 +688,7 @@ def run_benchmark(args: Options) -> dict:
         entry["inference_fraction_of_peak"] = fraction_of_peak(
             entry["inference_images_per_sec"]["median"], flops["forward"],
             peak)
-    results["frameworks"][runner.name] = entry
+    results["frameworks"][process.name] = entry
   zoo = results["frameworks"]["zoo"]
   results["ratios"] = {}
   for side in sides:
@@ -610,6 +701,40 @@ def run_benchmark(args: Options) -> dict:
     results["ratios"][side] = ratio
   return results
 
+
+def _measure_peaks(size: int, precisions, processes) -> Dict[str, Any]:
+  """`{dtype: hardware_peak(...) + the implementations' GFLOP/s}` for each
+  compute dtype the sides use: TensorFlow and NumPy (in the zoo's process),
+  PyTorch where installed (in its side's process, or one of its own), and
+  the theoretical FMA peak."""
+  if not size:
+    return {}
+  cpuinfo = cpu_defaults.read_cpuinfo()
+  torch_process = next((p for p in processes if p.name == "torch"), None)
+  started = None
+  if torch_process is None and torch_installed():
+    try:
+      started = torch_process = _SideProcess({"side": "torch_peak"},
+                                             dict(os.environ))
+    except RuntimeError:
+      torch_process = None  # A broken PyTorch: peak without it.
+  try:
+    peaks = {}
+    for used in sorted({p.precision for p in precisions.values()}):
+      dtype = precision_lib.compute_dtype(used).name
+      measured = dict(processes[0].ask("peak", dtype=dtype, size=size)[
+          "peaks"])
+      if torch_process is not None:
+        measured.update(torch_process.ask("peak", dtype=dtype, size=size)[
+            "peaks"])
+      theoretical, how = fma_peak_gflops(dtype, cpuinfo)
+      peaks[dtype] = dict(hardware_peak(dtype, measured, theoretical),
+                          measured=measured, theoretical=theoretical,
+                          theoretical_note=how)
+    return peaks
+  finally:
+    if started is not None:
+      started.close()
 
 def _si(value: float) -> str:
   """`3.85e9` -> "3.85 G"."""
@@ -644,14 +769,19 @@ def format_table(results: dict) -> str:
                f"{_si(flops['train'])} training "
                f"({TRAIN_FLOPS_PER_FORWARD}x forward; convolutions and "
                "matmuls)")
-  if results["matmul_peak_gflops"]:
-    peaks = ", ".join(f"{dtype} {gflops:,.1f}" for dtype, gflops in
-                      results["matmul_peak_gflops"].items())
-    lines.append(f"Matmul peak ({results['matmul_size']}x"
-                 f"{results['matmul_size']} tf.matmul), GFLOP/s: {peaks}")
-  lines.append(f"{'framework':<10}{'precision':<16}"
+  for dtype, peak in results.get("peaks", {}).items():
+    measured = ", ".join(f"{name} {gflops:,.1f}" for name, gflops in
+                         peak["measured"].items())
+    theoretical = (f"theoretical {peak['theoretical']:,.1f} "
+                   f"({peak['theoretical_note']})" if peak["theoretical"]
+                   else peak["theoretical_note"])
+    lines.append(f"Peak {dtype}: {peak['gflops']:,.1f} GFLOP/s "
+                 f"({peak['source']}); {results['matmul_size']}-square "
+                 f"matmuls: {measured}; {theoretical}")
+  lines.append(f"{'framework':<10}{'precision':<16}{'oneDNN':<8}"
                f"{'train img/s (median [min-max])':>32}{'% peak':>8}"
-               f"{'infer img/s (median [min-max])':>32}{'peak RSS MiB':>14}")
+               f"{'infer img/s (median [min-max])':>32}{'% peak':>8}"
+               f"{'peak RSS MiB':>14}")
   for name, entry in results["frameworks"].items():
     train = entry["train_images_per_sec"]
     cells = [f"{train['median']:.1f} [{train['min']:.1f}-{train['max']:.1f}]"]
@@ -660,8 +790,11 @@ def format_table(results: dict) -> str:
     infer = entry.get("inference_images_per_sec")
     cells.append(f"{infer['median']:.1f} [{infer['min']:.1f}-"
                  f"{infer['max']:.1f}]" if infer else "-")
-    lines.append(f"{name:<10}{entry['precision']:<16}{cells[0]:>32}"
-                 f"{cells[1]:>8}{cells[2]:>32}"
+    fraction = entry.get("inference_fraction_of_peak")
+    cells.append(f"{100 * fraction:.1f}" if fraction is not None else "-")
+    lines.append(f"{name:<10}{entry['precision']:<16}"
+                 f"{entry.get('onednn', '-'):<8}{cells[0]:>32}"
+                 f"{cells[1]:>8}{cells[2]:>32}{cells[3]:>8}"
                  f"{entry['memory']['peak_rss_mb']:>14.0f}")
   for side, ratio in results["ratios"].items():
     text = f"zoo / {side}: train {ratio['train']:.2f}x"
