@@ -12,11 +12,13 @@ import time
 import numpy as np
 import pytest
 import tensorflow as tf
+import yaml
 
 import zoo
 from zoo import training
 from zoo.training import actions
 from zoo.training import config as config_lib
+from zoo.training import precision as precision_lib
 from zoo.training.run import initialise_from
 
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -56,17 +58,28 @@ def test_loss_falls_and_outputs_are_written(tmp_path):
   assert result.accuracy == evals[-1]["accuracy"] > 0.7
   saved = config_lib.load_config(str(tmp_path / "config.yaml"))
   assert saved["train"]["steps"] == 40
+  # What TensorFlow ran with is recorded (and ignored on loading).
+  recorded = yaml.safe_load((tmp_path / "config.yaml").read_text())
+  onednn = precision_lib.onednn_in_use().state
+  assert recorded["resolved_onednn"] == onednn in ("on", "off")
+  assert {r["onednn"] for r in records} == {onednn}
   assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints")).endswith(
       "ckpt-40")
   assert tf.train.latest_checkpoint(str(tmp_path / "checkpoints" / "best"))
   assert list((tmp_path / "tensorboard" / "train").iterdir())
 
 
-def test_resumed_run_ends_with_the_same_weights(tmp_path):
-  """Stopping at step 10 and resuming equals running straight to 20."""
+@pytest.mark.parametrize("precision", ["auto", "float32"])
+def test_resumed_run_ends_with_the_same_weights(tmp_path, precision):
+  """Stopping at step 10 and resuming equals running straight to 20.
+
+  With the CPU settings the command chooses (tests/conftest.py), oneDNN's
+  included, in `auto` and in float32 (what `auto` is on a CPU without
+  bfloat16 units).
+  """
   overrides = ("train.steps=20", "model.name=deep_mnist_cnn",
                "model.zero_init=null", "train.optimizer.learning_rate=1e-4",
-               "train.optimizer.name=adam")
+               "train.optimizer.name=adam", f"train.precision={precision}")
   straight = training.run(_config(tmp_path / "a", *overrides))
   first = _config(tmp_path / "b", *overrides)
   first["train"]["steps"] = 10

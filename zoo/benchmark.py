@@ -512,6 +512,10 @@ class _SideProcess:
         [sys.executable, "-m", _PROCESS_MODULE, json.dumps(spec)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environ,
         text=True)
+    self.facts: Dict[str, Any] = {}
+
+  def wait_ready(self) -> None:
+    """Waits until the side is built and warmed up (its facts then set)."""
     self.facts = self._read()
 
   def _read(self) -> Dict[str, Any]:
@@ -630,10 +634,13 @@ def run_benchmark(args: Options) -> dict:
 
   processes = []
   try:
+    # Started together (imports and compiling overlap); timed in turn.
     for name in ("zoo",) + sides:
       processes.append(_SideProcess(
           dict(spec, side=name, precision=precisions[name].precision),
           side_environment(name, args.precision)))
+    for process in processes:
+      process.wait_ready()
     train_rates = {p.name: [] for p in processes}
     infer_rates = {p.name: [] for p in processes}
     for _ in range(args.reps):
@@ -704,37 +711,25 @@ def run_benchmark(args: Options) -> dict:
 
 def _measure_peaks(size: int, precisions, processes) -> Dict[str, Any]:
   """`{dtype: hardware_peak(...) + the implementations' GFLOP/s}` for each
-  compute dtype the sides use: TensorFlow and NumPy (in the zoo's process),
-  PyTorch where installed (in its side's process, or one of its own), and
+  compute dtype the sides use: TensorFlow and NumPy (in the zoo's
+  process), PyTorch (in its side's process, with `--compare torch`), and
   the theoretical FMA peak."""
   if not size:
     return {}
   cpuinfo = cpu_defaults.read_cpuinfo()
-  torch_process = next((p for p in processes if p.name == "torch"), None)
-  started = None
-  if torch_process is None and torch_installed():
-    try:
-      started = torch_process = _SideProcess({"side": "torch_peak"},
-                                             dict(os.environ))
-    except RuntimeError:
-      torch_process = None  # A broken PyTorch: peak without it.
-  try:
-    peaks = {}
-    for used in sorted({p.precision for p in precisions.values()}):
-      dtype = precision_lib.compute_dtype(used).name
-      measured = dict(processes[0].ask("peak", dtype=dtype, size=size)[
-          "peaks"])
-      if torch_process is not None:
-        measured.update(torch_process.ask("peak", dtype=dtype, size=size)[
-            "peaks"])
-      theoretical, how = fma_peak_gflops(dtype, cpuinfo)
-      peaks[dtype] = dict(hardware_peak(dtype, measured, theoretical),
-                          measured=measured, theoretical=theoretical,
-                          theoretical_note=how)
-    return peaks
-  finally:
-    if started is not None:
-      started.close()
+  peaks = {}
+  for used in sorted({p.precision for p in precisions.values()}):
+    dtype = precision_lib.compute_dtype(used).name
+    measured = {}
+    for process in processes:
+      if process.name != "keras":  # Keras' matmul is TensorFlow's.
+        measured.update(process.ask("peak", dtype=dtype, size=size)["peaks"])
+    theoretical, how = fma_peak_gflops(dtype, cpuinfo)
+    peaks[dtype] = dict(hardware_peak(dtype, measured, theoretical),
+                        measured=measured, theoretical=theoretical,
+                        theoretical_note=how)
+  return peaks
+
 
 def _si(value: float) -> str:
   """`3.85e9` -> "3.85 G"."""

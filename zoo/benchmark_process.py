@@ -28,10 +28,6 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
-#: Sides whose process imports PyTorch (and never TensorFlow).
-TORCH_SIDES = ("torch", "torch_peak")
-#: Sides that only measure a matmul peak.
-PEAK_SIDES = ("torch_peak",)
 #: Matmul dtypes each implementation is timed in.
 NUMPY_DTYPES = ("float32",)
 TORCH_DTYPES = ("float32", "bfloat16")
@@ -165,13 +161,10 @@ class _Side:
     self.torch = None
     self.model = None
     self.facts: Dict[str, Any] = {}
-    if self.name in TORCH_SIDES:
+    if self.name == "torch":  # Never imports TensorFlow.
       import torch  # pylint: disable=g-import-not-at-top
       self.torch = torch
       self.facts["versions"] = {"torch": torch.__version__}
-      self.facts["threads"] = torch.get_num_threads()
-      if self.name in PEAK_SIDES:
-        return
       self.runner = TorchRunner(torch, spec["model"], spec["num_classes"],
                                 spec["image_size"], spec["precision"])
     else:
