@@ -183,6 +183,55 @@ def test_peak_and_fraction_arithmetic():
   assert benchmark.measure_matmul_peak(tf.float32, size=64, reps=1) > 0
 
 
+_EPYC = ("processor\t: 0\nmodel name\t: AMD EPYC 7763\ncpu MHz\t\t: 2450.000\n"
+         "physical id\t: 0\ncore id\t\t: 0\nflags\t\t: avx avx2 fma\n\n"
+         "processor\t: 1\nmodel name\t: AMD EPYC 7763\ncpu MHz\t\t: 2450.000\n"
+         "physical id\t: 0\ncore id\t\t: 0\nflags\t\t: avx avx2 fma\n\n")
+
+
+def test_theoretical_fma_peak(monkeypatch):
+  monkeypatch.setattr(benchmark.os, "sched_getaffinity", lambda _: {0, 1, 2},
+                      raising=False)
+  # Two hyperthreads of one core: 1 core x 2.45 GHz x 32 FLOPs (2 AVX2 FMAs).
+  gflops, how = benchmark.fma_peak_gflops("float32", _EPYC, max_freq_khz="")
+  assert gflops == pytest.approx(1 * 2.45 * 32)
+  assert "1 cores x 2.45 GHz" in how and "fma" in how
+  # cpufreq's maximum clock wins; no bfloat16 units: the float32 rate.
+  gflops, how = benchmark.fma_peak_gflops("bfloat16", _EPYC, "3500000")
+  assert gflops == pytest.approx(3.5 * 32) and "cpufreq" in how
+  amx = _EPYC.replace("fma\n", "fma avx512f avx512_bf16 amx_bf16\n").replace(
+      "core id\t\t: 0\nflags", "core id\t\t: 1\nflags", 1)
+  assert benchmark.fma_peak_gflops("float32", amx, "")[0] == pytest.approx(
+      2 * 2.45 * 64)
+  assert benchmark.fma_peak_gflops("bfloat16", amx, "")[0] == pytest.approx(
+      2 * 2.45 * 1024)
+  # The model name's clock where /proc/cpuinfo gives none, and the CPUs
+  # this process may use where it lists no cores; else no peak.
+  named = "model name\t: Intel(R) Xeon(R) CPU @ 2.00GHz\nflags\t: avx2 fma\n"
+  assert benchmark.fma_peak_gflops("float32", named, "")[0] == pytest.approx(
+      3 * 2.0 * 32)
+  unknown = benchmark.fma_peak_gflops("float32", "flags\t: avx2 fma\n", "")
+  assert unknown == (None, "CPU frequency unknown: no theoretical peak")
+  assert benchmark.fma_peak_gflops("float32", "", "")[0] is None
+
+
+def test_the_peak_is_the_best_implementation_or_the_theory():
+  peak = benchmark.hardware_peak("float32", {"tensorflow": 92.0,
+                                             "torch": 180.0}, None)
+  assert (peak["gflops"], peak["source"]) == (180.0, "torch")
+  peak = benchmark.hardware_peak("float32", {"tensorflow": 92.0}, 250.0)
+  assert (peak["gflops"], peak["source"]) == (250.0, "theoretical")
+
+
+def test_keras_runs_tensorflows_own_onednn_default_at_defaults():
+  zoo_set = {"TF_ENABLE_ONEDNN_OPTS": "1", "SNT_ZOO_SET_ONEDNN_OPTS": "1"}
+  assert benchmark.side_environment("keras", "defaults", zoo_set) == {}
+  assert benchmark.side_environment("zoo", "defaults", zoo_set) == zoo_set
+  assert benchmark.side_environment("keras", "float32", zoo_set) == zoo_set
+  user = {"TF_ENABLE_ONEDNN_OPTS": "0"}
+  assert benchmark.side_environment("keras", "defaults", user) == user
+
+
 @pytest.mark.parametrize("name, shape, expected", [
     ("softmax_regression", (28, 28, 1), 2 * 784 * 10),
     # Two 5x5 SAME convolutions (28x28, then 14x14), 3136x1024, 1024x10.
@@ -212,6 +261,13 @@ def _check_derived(results):
         median = entry[f"{kind}_images_per_sec"]["median"]
         assert entry[f"{kind}_fraction_of_peak"] == pytest.approx(
             median * per_image / peak_flops)
+  for dtype, peak in results["peaks"].items():
+    assert peak["gflops"] == max([*peak["measured"].values(),
+                                  peak["theoretical"] or 0])
+    assert peak["measured"]["tensorflow"] > 0
+  for entry in frameworks.values():  # The peak is the hardware's.
+    for kind in ("train", "inference"):
+      assert entry.get(f"{kind}_fraction_of_peak", 0) <= 1
   zoo = frameworks["zoo"]
   for side, ratio in results["ratios"].items():
     for kind, value in ratio.items():
@@ -227,9 +283,8 @@ _needs_torch = pytest.mark.skipif(
     not _HAS_TORCH, reason="PyTorch not installed (optional)")
 
 
-@pytest.mark.parametrize("sides", [
-    ("keras",), pytest.param(("keras", "torch"), marks=_needs_torch)])
-def test_every_side_runs_in_equal_precision(monkeypatch, sides):
+def test_every_side_runs_in_equal_precision(monkeypatch):
+  sides = ("keras", "torch") if _HAS_TORCH else ("keras",)
   monkeypatch.setattr(precision_lib, "detect_hardware",
                       lambda *_, **__: _BFLOAT16_CPU)
   results = benchmark.run_benchmark(benchmark.Options(
@@ -246,7 +301,7 @@ def test_every_side_runs_in_equal_precision(monkeypatch, sides):
   table = benchmark.format_table(results)
   for side in sides:
     assert f"zoo / {side}: train" in table
-  assert "bfloat16 flags: avx512_bf16" in table and "Matmul peak" in table
+  assert "bfloat16 flags: avx512_bf16" in table and "Peak bfloat16" in table
 
 
 @_needs_torch
