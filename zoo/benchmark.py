@@ -9,17 +9,23 @@ The zoo side runs the same compiled train step as a training run (the
 layers, compiled with Adam and trained with `train_on_batch`; the PyTorch
 side (Deep-MNIST CNN and softmax regression) the same architecture as a
 `torch.nn.Sequential` with `torch.optim.Adam`, one forward, backward and
-step per batch. All get the same synthetic in-memory batch. After warm-up,
-each repetition times `--steps` training steps (the loss is fetched every
-step, as the training loop does) and `--steps` inference steps; the sides'
-repetitions alternate so background load hits them alike.
+step per batch. All get the same synthetic in-memory batch. Each side runs
+in a process of its own (`zoo.benchmark_process`), so no two frameworks'
+thread pools share a process. After warm-up, each repetition times
+`--steps` training steps (the loss is fetched every step, as the training
+loop does) and `--steps` inference steps; the sides' repetitions alternate
+across the processes so background load hits them alike.
 
 Precision: `--precision defaults` (the default) runs each side in its own
 default (the zoo: `auto`; Keras and PyTorch: float32); any other value runs
 every side in that precision (Keras: a mixed dtype policy; PyTorch: CPU
 autocast). Reported: median and spread (min, max) of images/s, the zoo's
-ratio to each other side, peak memory, the machine's measured matmul peak in
-each precision used, and each side's training FLOP/s as a fraction of it.
+ratio to each other side, peak memory, whether each TensorFlow side ran
+oneDNN, the hardware's peak in each precision used (the best of the
+TensorFlow, NumPy and PyTorch matmuls and the CPU's theoretical FMA rate),
+and each side's FLOP/s as a fraction of it. At each side's defaults Keras
+runs with TensorFlow's own oneDNN choice, the zoo with its own
+(`zoo.cpu_defaults`).
 """
 
 import dataclasses
