@@ -89,7 +89,7 @@ def test_bfloat16_batch_norm_matches_a_float32_one(channels):
   both give bfloat16 outputs equal to a float32 BatchNorm's within bfloat16
   rounding, and update the same float32 statistics."""
   images = tf.random.stateless_normal([4, 5, 5, channels], seed=[1, 2]) * 3.0
-  low, full = flows._batch_norm("bn", 0.99, 1e-3), flows._batch_norm(
+  low, full = flows.batch_norm("bn", 0.99, 1e-3), flows.batch_norm(
       "bn", 0.99, 1e-3)
   for bn in (low, full):  # Variables are float32, as a trainer builds them.
     bn(tf.zeros([1, 5, 5, channels]), is_training=False)
