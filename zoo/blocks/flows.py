@@ -11,7 +11,7 @@ like the paper's figure.
 
 import dataclasses
 import functools
-from typing import Optional, Sequence, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 import sonnet as snt
 import tensorflow as tf
@@ -49,13 +49,17 @@ class SeparableBlockSpec:
   stride: int = 1
   #: "identity", "projection" (a 1x1 strided conv + BN) or "none".
   shortcut: str = "identity"
-  #: ReLU before each separable conv; False: after each BN instead.
+  #: The activation before each separable conv; False: after each BN.
   leading_relu: bool = True
   #: A BN (and, without `leading_relu`, a ReLU) between depthwise and
   #: pointwise convolutions.
   depthwise_bn: bool = False
   #: Padding of the depthwise convs (`snt.pad.same` is PyTorch's symmetric).
   padding: Padding = "SAME"
+  #: Depthwise filters per input channel (MobileNet's depth multiplier).
+  channel_multiplier: int = 1
+  #: The activation (MobileNet's is ReLU6).
+  activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu
 
 
 
@@ -212,9 +216,10 @@ class SeparableBlock(snt.Module):
         SeparableConv2D(
             channels, 3, stride=spec.stride if i == last else 1,
             padding=spec.padding,
+            channel_multiplier=spec.channel_multiplier,
             depthwise_normalization=(normalization if spec.depthwise_bn
                                      else None),
-            depthwise_activation=None if spec.leading_relu else tf.nn.relu,
+            depthwise_activation=None if spec.leading_relu else spec.activation,
             name=f"sepconv{i}")
         for i, channels in enumerate(spec.channels, start=1)
     ]
@@ -223,12 +228,13 @@ class SeparableBlock(snt.Module):
 
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     outputs = inputs
+    activation = self._spec.activation
     for conv, bn in zip(self.convs, self.bns):
       if self._spec.leading_relu:
-        outputs = tf.nn.relu(outputs)
+        outputs = activation(outputs)
       outputs = bn(conv(outputs, is_training), is_training)
       if not self._spec.leading_relu:
-        outputs = tf.nn.relu(outputs)
+        outputs = activation(outputs)
     if self._spec.shortcut == "none":
       return outputs
     if self.shortcut is not None:
