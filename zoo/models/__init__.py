@@ -26,6 +26,7 @@ from zoo.models.xception import Xception
 
 __all__ = [
     "AlignedXception", "ConvPoolNet", "ConvPoolSpec", "ImageClassifier",
-    "MiniXception", "MobileNetV1", "NORMALIZATIONS", "SoftmaxRegression", "Xception", "as_image_size", "create_model",
-    "list_models", "model_arguments", "register_model",
+    "MiniXception", "MobileNetV1", "NORMALIZATIONS", "SoftmaxRegression",
+    "Xception", "as_image_size", "create_model", "list_models",
+    "model_arguments", "register_model",
 ]

@@ -18,7 +18,7 @@ from zoo.blocks.flows import SeparableBlockSpec, SeparableFlow, batch_norm
 from zoo.blocks.head import ClassifierHead
 from zoo.models._registry import register_model
 from zoo.models.base import (Endpoints, ImageClassifier, ImageSize,
-                             as_image_size, check_channels)
+                             check_channels, check_image_size)
 
 #: timm's BatchNorm: momentum 0.1 (a decay of 0.9), epsilon 1e-3.
 TIMM_BN_DECAY = 0.9
@@ -103,12 +103,8 @@ class AlignedXception(ImageClassifier):
       ValueError: If `image_size` is under 32 or `channels` is not positive.
     """
     super().__init__(name=name)
-    size = as_image_size(image_size)
-    if min(size) < self.min_image_size:
-      raise ValueError(
-          f"The aligned Xception needs inputs of at least "
-          f"{self.min_image_size}x{self.min_image_size}, got "
-          f"image_size={image_size}.")
+    size = check_image_size(image_size, self.min_image_size,
+                            "The aligned Xception")
     self.num_classes = num_classes
     self.include_top = include_top
     self.default_image_size = size

@@ -16,7 +16,7 @@ from zoo.blocks.flows import (KERAS_BN_DECAY, KERAS_BN_EPS, DownsamplingBlock,
                               DownsamplingBlockSpec, batch_norm)
 from zoo.models._registry import register_model
 from zoo.models.base import (Endpoints, ImageClassifier, ImageSize,
-                             as_image_size, check_channels)
+                             check_channels, check_image_size)
 
 #: Channels of the four residual modules.
 MODULE_CHANNELS = (16, 32, 64, 128)
@@ -63,11 +63,7 @@ class MiniXception(ImageClassifier):
       ValueError: If a size is not positive.
     """
     super().__init__(name=name)
-    size = as_image_size(image_size)
-    if min(size) < self.min_image_size:
-      raise ValueError(f"mini-Xception needs inputs of at least "
-                       f"{self.min_image_size}x{self.min_image_size}, got "
-                       f"image_size={image_size}.")
+    size = check_image_size(image_size, self.min_image_size, "mini-Xception")
     self.num_classes = num_classes
     self.default_image_size = size
     self.channels = check_channels(channels)

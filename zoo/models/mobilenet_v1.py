@@ -18,7 +18,7 @@ from zoo.blocks.flows import (KERAS_BN_DECAY, KERAS_BN_EPS, SeparableBlockSpec,
 from zoo.blocks.head import ClassifierHead
 from zoo.models._registry import register_model
 from zoo.models.base import (Endpoints, ImageClassifier, ImageSize,
-                             as_image_size, check_channels)
+                             check_channels, check_image_size)
 
 #: The widths Keras publishes ImageNet weights for.
 PUBLISHED_ALPHAS = (0.25, 0.5, 0.75, 1.0)
@@ -100,11 +100,7 @@ class MobileNetV1(ImageClassifier):
     if alpha <= 0 or depth_multiplier < 1:
       raise ValueError(f"alpha and depth_multiplier must be positive, got "
                        f"alpha={alpha}, depth_multiplier={depth_multiplier}.")
-    size = as_image_size(image_size)
-    if min(size) < self.min_image_size:
-      raise ValueError(
-          f"MobileNet needs inputs of at least {self.min_image_size}x"
-          f"{self.min_image_size}, got image_size={image_size}.")
+    size = check_image_size(image_size, self.min_image_size, "MobileNet")
     self.num_classes = num_classes
     self.include_top = include_top
     self.alpha = float(alpha)
