@@ -53,8 +53,8 @@ def _train(strategy, images, labels, use_keras):
 def _sync_batch_norm(strategy, images):
   """Cross-replica BN over 2 halves == one BN over the whole batch."""
   with strategy.scope():
-    bn = flows._batch_norm("bn", 0.9, 1e-3, cross_replica=True)  # pylint: disable=protected-access
-  single = flows._batch_norm("bn", 0.9, 1e-3)  # pylint: disable=protected-access
+    bn = flows.batch_norm("bn", 0.9, 1e-3, cross_replica=True)
+  single = flows.batch_norm("bn", 0.9, 1e-3)
   expected = single(images, True).numpy()
 
   dataset = strategy.experimental_distribute_dataset(

@@ -48,3 +48,22 @@ def test_eager_equals_tf_function():
 def test_invalid_arguments(kwargs, message):
   with pytest.raises(ValueError, match=message):
     ConvPool(**kwargs)
+
+
+def test_batch_norm_replaces_the_bias_and_needs_is_training():
+  import sonnet as snt  # pylint: disable=g-import-not-at-top
+  layer = ConvPool(4, 3, stride=2, padding=snt.pad.same, pool_size=None,
+                   normalization=lambda name: snt.BatchNorm(True, True,
+                                                            name=name),
+                   name="cbr")
+  x = tf.random.normal([2, 8, 8, 3], seed=5)
+  y = layer(x, is_training=False)
+  assert y.shape == (2, 4, 4, 4)
+  assert sorted(v.name for v in layer.trainable_variables) == [
+      "cbr/bn/offset:0", "cbr/bn/scale:0", "cbr/conv/w:0"]
+  conv = tf.nn.conv2d(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]),
+                      layer.conv.w, 2, "VALID")
+  np.testing.assert_allclose(
+      y.numpy(), tf.nn.relu(layer.bn(conv, False)).numpy(), atol=1e-5)
+  with pytest.raises(ValueError, match="pass is_training"):
+    layer(x)

@@ -89,7 +89,7 @@ def test_bfloat16_batch_norm_matches_a_float32_one(channels):
   both give bfloat16 outputs equal to a float32 BatchNorm's within bfloat16
   rounding, and update the same float32 statistics."""
   images = tf.random.stateless_normal([4, 5, 5, channels], seed=[1, 2]) * 3.0
-  low, full = flows._batch_norm("bn", 0.99, 1e-3), flows._batch_norm(
+  low, full = flows.batch_norm("bn", 0.99, 1e-3), flows.batch_norm(
       "bn", 0.99, 1e-3)
   for bn in (low, full):  # Variables are float32, as a trainer builds them.
     bn(tf.zeros([1, 5, 5, channels]), is_training=False)
@@ -102,3 +102,42 @@ def test_bfloat16_batch_norm_matches_a_float32_one(channels):
   np.testing.assert_allclose(low.moving_mean.value.numpy(),
                              full.moving_mean.value.numpy(), atol=1e-3)
   assert low.moving_mean.value.dtype == tf.float32
+
+
+def test_separable_block_strides_and_projects():
+  import sonnet as snt  # pylint: disable=g-import-not-at-top
+  spec = flows.SeparableBlockSpec(
+      "block1", (8, 8, 16), stride=2, shortcut="projection",
+      depthwise_bn=True, padding=snt.pad.same)
+  block = flows.SeparableBlock(spec)
+  out = block(tf.random.normal([2, 9, 9, 4], seed=6), is_training=True)
+  assert out.shape == (2, 5, 5, 16)
+  names = {v.name for v in block.trainable_variables}
+  assert "block1/sepconv3/depthwise_bn/scale:0" in names
+  assert "block1/shortcut/conv/w:0" in names
+  assert len(_bns(block)) == 3 + 3 + 1
+
+
+def test_separable_block_without_shortcut_ends_in_its_activation():
+  spec = flows.SeparableBlockSpec("exit", (6,), shortcut="none",
+                                  leading_relu=False, activation=tf.nn.relu6)
+  out = flows.SeparableBlock(spec)(
+      tf.random.normal([1, 4, 4, 3], seed=7) * 50, False)
+  assert np.all(out.numpy() >= 0) and np.all(out.numpy() <= 6)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"shortcut": "conv"}, "shortcut must be"),
+    ({"stride": 2}, "must be a 'projection'"),
+])
+def test_separable_block_errors(kwargs, message):
+  with pytest.raises(ValueError, match=message):
+    flows.SeparableBlock(flows.SeparableBlockSpec("b", (4,), **kwargs))
+
+
+def test_separable_flow_names_its_blocks():
+  flow = flows.SeparableFlow(
+      [flows.SeparableBlockSpec(f"block{i}", (4, 4)) for i in (1, 2)],
+      name="flow")
+  out, endpoints = flow.with_endpoints(tf.zeros([1, 3, 3, 4]), False)
+  assert out.shape == (1, 3, 3, 4) and list(endpoints) == ["block1", "block2"]

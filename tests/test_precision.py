@@ -55,7 +55,7 @@ def test_compute_in_casts_kernels_not_batch_norm():
     def __init__(self):
       super().__init__()
       self.conv = snt.Conv2D(4, 3, with_bias=False)
-      self.bn = flows._batch_norm("bn", 0.99, 1e-3)  # pylint: disable=protected-access
+      self.bn = flows.batch_norm("bn", 0.99, 1e-3)
 
     def __call__(self, x, is_training):
       return self.bn(self.conv(x), is_training)
@@ -95,7 +95,7 @@ def test_fused_update_matches_unfused():
 def test_fast_batch_norm_matches_sonnet():
   rng = np.random.default_rng(0)
   x = tf.constant(rng.normal(1, 2, [4, 6, 6, 3]), tf.float32)
-  fast = flows._batch_norm("bn", 0.9, 1e-3)  # pylint: disable=protected-access
+  fast = flows.batch_norm("bn", 0.9, 1e-3)
   plain = snt.BatchNorm(True, True, decay_rate=0.9, eps=1e-3, name="bn")
   for training in (True, True, False):
     with tf.GradientTape(persistent=True) as tape:

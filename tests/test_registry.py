@@ -9,7 +9,9 @@ import zoo
 
 def test_list_models_has_every_zoo_model():
   assert zoo.list_models() == [
-      "deep_mnist_cnn", "softmax_regression", "tfjs_mnist_convnet", "xception"
+      "deep_mnist_cnn", "mini_xception", "mobilenet_v1", "softmax_regression",
+      "tfjs_mnist_convnet", "xception", "xception41", "xception65",
+      "xception71"
   ]
 
 

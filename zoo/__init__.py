@@ -84,7 +84,7 @@ _LAZY = {
 }
 _SUBMODULES = ("blocks", "models", "datasets", "training", "serving",
                "run_serving", "evaluation", "predict", "calibration",
-               "format_comparison", "visualize", "keras_port",
+               "format_comparison", "visualize", "keras_port", "timm_port",
                "layer_summary", "benchmark")
 
 __all__ = sorted(_LAZY) + list(_SUBMODULES)

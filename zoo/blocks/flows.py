@@ -1,5 +1,8 @@
 """Xception's entry, middle and exit flows, as in Keras Applications.
 
+`SeparableBlock` and `SeparableFlow` generalise the middle flow's block to
+the aligned Xception's (DeepLab v3+) strided, deeper flows.
+
 The architecture is data: each flow is a tuple of block specs turned into
 modules by a loop. Module names reuse Keras' layer names (`block2/sepconv1`
 is Keras' `block2_sepconv1`), so weights map one to one and checkpoints read
@@ -7,13 +10,15 @@ like the paper's figure.
 """
 
 import dataclasses
-from typing import Optional, Sequence, Tuple
+import functools
+from typing import Callable, Optional, Sequence, Tuple
 
 import sonnet as snt
 import tensorflow as tf
 
+from zoo.blocks.conv_pool import ConvPool
 from zoo.blocks.endpoints import Endpoints
-from zoo.blocks.separable_conv import SeparableConv2D
+from zoo.blocks.separable_conv import Padding, SeparableConv2D
 
 KERAS_BN_DECAY = 0.99
 KERAS_BN_EPS = 1e-3
@@ -28,11 +33,34 @@ class DownsamplingBlockSpec:
 
 
 @dataclasses.dataclass(frozen=True)
-class MiddleBlockSpec:
-  """A residual block of `depth` ReLU + separable conv + BN, identity shortcut."""
+class SeparableBlockSpec:
+  """A residual block of separable convs, each followed by a BatchNorm.
+
+  Xception's middle block is three (ReLU, separable conv 728, BN) with an
+  identity shortcut. The aligned Xception (DeepLab v3+) downsamples with a
+  stride in the last separable conv instead of a max-pool, normalises
+  between depthwise and pointwise convolutions too, and ends with a block
+  that activates after each BN and has no shortcut.
+  """
   name: str
-  channels: int = 728
-  depth: int = 3
+  #: Output channels of each separable conv, in order.
+  channels: Tuple[int, ...] = (728, 728, 728)
+  #: Stride of the last separable conv.
+  stride: int = 1
+  #: "identity", "projection" (a 1x1 strided conv + BN) or "none".
+  shortcut: str = "identity"
+  #: The activation before each separable conv; False: after each BN.
+  leading_relu: bool = True
+  #: A BN (and, without `leading_relu`, a ReLU) between depthwise and
+  #: pointwise convolutions.
+  depthwise_bn: bool = False
+  #: Padding of the depthwise convs (`snt.pad.same` is PyTorch's symmetric).
+  padding: Padding = "SAME"
+  #: Depthwise filters per input channel (MobileNet's depth multiplier).
+  channel_multiplier: int = 1
+  #: The activation (MobileNet's is ReLU6).
+  activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu
+
 
 
 # Entry flow: the stem (block1) then three downsampling blocks. The first has
@@ -43,7 +71,7 @@ ENTRY_BLOCKS = (
     DownsamplingBlockSpec("block4", (728, 728)),
 )
 # Middle flow: eight identical blocks at 728 channels.
-MIDDLE_BLOCKS = tuple(MiddleBlockSpec(f"block{i}") for i in range(5, 13))
+MIDDLE_BLOCKS = tuple(SeparableBlockSpec(f"block{i}") for i in range(5, 13))
 # Exit flow: one downsampling block, then two separable convs with BN + ReLU.
 EXIT_BLOCK = DownsamplingBlockSpec("block13", (728, 1024))
 EXIT_CONVS = (("block14_sepconv1", 1536), ("block14_sepconv2", 2048))
@@ -87,9 +115,12 @@ class FastBatchNorm(snt.BatchNorm):
     return mean, variance
 
 
-def _batch_norm(name: str, decay: float, eps: float,
-                cross_replica: bool = False) -> snt.BatchNorm:
-  """Xception's BatchNorm; `cross_replica` syncs batch statistics.
+def batch_norm(name: str, decay: float, eps: float,
+               cross_replica: bool = False) -> snt.BatchNorm:
+  """The zoo's BatchNorm (scale and offset); `cross_replica` syncs statistics.
+
+  `functools.partial(batch_norm, decay=..., eps=...)` is the
+  `normalization` argument of `ConvPool` and `SeparableConv2D`.
 
   With `cross_replica` the statistics are averaged over all replicas of the
   current `tf.distribute` strategy (`snt.distribute.CrossReplicaBatchNorm`);
@@ -108,22 +139,34 @@ def _batch_norm(name: str, decay: float, eps: float,
       name=name)
 
 
-class _DownsamplingBlock(snt.Module):
-  """Two separable convs + BN, a 3x3/2 max-pool, plus a 1x1/2 conv shortcut."""
+class DownsamplingBlock(snt.Module):
+  """Two separable convs + BN, a 3x3/2 max-pool, plus a 1x1/2 conv shortcut.
 
-  def __init__(self, spec: DownsamplingBlockSpec, bn_decay: float,
-               bn_eps: float, sync_bn: bool = False):
+  Xception's entry and exit blocks, and mini-Xception's residual modules.
+  """
+
+  def __init__(self, spec: DownsamplingBlockSpec,
+               bn_decay: float = KERAS_BN_DECAY,
+               bn_eps: float = KERAS_BN_EPS, sync_bn: bool = False):
+    """Constructs the block.
+
+    Args:
+      spec: Its name, channels and whether it starts with a ReLU.
+      bn_decay: Decay of the BatchNorm moving averages.
+      bn_eps: BatchNorm epsilon.
+      sync_bn: Synchronise BatchNorm statistics across replicas.
+    """
     super().__init__(name=spec.name)
     self._leading_relu = spec.leading_relu
     self.shortcut = snt.Conv2D(
         spec.channels[-1], 1, stride=2, padding="SAME", with_bias=False,
         name="shortcut")
-    self.shortcut_bn = _batch_norm("shortcut_bn", bn_decay, bn_eps, sync_bn)
+    self.shortcut_bn = batch_norm("shortcut_bn", bn_decay, bn_eps, sync_bn)
     self.convs = []
     self.bns = []
     for i, channels in enumerate(spec.channels, start=1):
       self.convs.append(SeparableConv2D(channels, 3, name=f"sepconv{i}"))
-      self.bns.append(_batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps, sync_bn))
+      self.bns.append(batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps, sync_bn))
 
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     residual = self.shortcut_bn(self.shortcut(inputs), is_training)
@@ -136,25 +179,66 @@ class _DownsamplingBlock(snt.Module):
     return outputs + residual
 
 
-class _MiddleBlock(snt.Module):
-  """ReLU + separable conv + BN, `depth` times, with an identity shortcut."""
+class SeparableBlock(snt.Module):
+  """Separable convs with BNs and a shortcut, as a `SeparableBlockSpec` says."""
 
-  def __init__(self, spec: MiddleBlockSpec, bn_decay: float, bn_eps: float,
-               sync_bn: bool = False):
+  def __init__(self, spec: SeparableBlockSpec, bn_decay: float = KERAS_BN_DECAY,
+               bn_eps: float = KERAS_BN_EPS, sync_bn: bool = False):
+    """Constructs the block.
+
+    Args:
+      spec: What the block is.
+      bn_decay: Decay of the BatchNorm moving averages.
+      bn_eps: BatchNorm epsilon.
+      sync_bn: Synchronise BatchNorm statistics across replicas.
+
+    Raises:
+      ValueError: On an unknown shortcut, or a strided identity shortcut.
+    """
     super().__init__(name=spec.name)
+    if spec.shortcut not in ("identity", "projection", "none"):
+      raise ValueError(f"shortcut must be 'identity', 'projection' or 'none', "
+                       f"got {spec.shortcut!r}.")
+    if spec.shortcut == "identity" and spec.stride != 1:
+      raise ValueError(f"Block {spec.name} has stride {spec.stride}: its "
+                       "shortcut must be a 'projection'.")
+    self._spec = spec
+    normalization = functools.partial(
+        batch_norm, decay=bn_decay, eps=bn_eps, cross_replica=sync_bn)
+    self.shortcut = None
+    if spec.shortcut == "projection":
+      self.shortcut = ConvPool(
+          spec.channels[-1], 1, stride=spec.stride, pool_size=None,
+          activation=tf.identity, normalization=normalization,
+          name="shortcut")
+    last = len(spec.channels)
     self.convs = [
-        SeparableConv2D(spec.channels, 3, name=f"sepconv{i}")
-        for i in range(1, spec.depth + 1)
+        SeparableConv2D(
+            channels, 3, stride=spec.stride if i == last else 1,
+            padding=spec.padding,
+            channel_multiplier=spec.channel_multiplier,
+            depthwise_normalization=(normalization if spec.depthwise_bn
+                                     else None),
+            depthwise_activation=None if spec.leading_relu else spec.activation,
+            name=f"sepconv{i}")
+        for i, channels in enumerate(spec.channels, start=1)
     ]
-    self.bns = [
-        _batch_norm(f"sepconv{i}_bn", bn_decay, bn_eps, sync_bn)
-        for i in range(1, spec.depth + 1)
-    ]
+    self.bns = [normalization(f"sepconv{i}_bn")
+                for i in range(1, len(spec.channels) + 1)]
 
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     outputs = inputs
+    activation = self._spec.activation
     for conv, bn in zip(self.convs, self.bns):
-      outputs = bn(conv(tf.nn.relu(outputs)), is_training)
+      if self._spec.leading_relu:
+        outputs = activation(outputs)
+      outputs = bn(conv(outputs, is_training), is_training)
+      if not self._spec.leading_relu:
+        outputs = activation(outputs)
+    if self._spec.shortcut == "none":
+      return outputs
+    if self.shortcut is not None:
+      return outputs + self.shortcut(inputs, is_training)
     return outputs + inputs
 
 
@@ -202,10 +286,10 @@ class _Stem(snt.Module):
     super().__init__(name="block1")
     self.conv1 = snt.Conv2D(32, 3, stride=2, padding="VALID", with_bias=False,
                             name="conv1")
-    self.conv1_bn = _batch_norm("conv1_bn", bn_decay, bn_eps, sync_bn)
+    self.conv1_bn = batch_norm("conv1_bn", bn_decay, bn_eps, sync_bn)
     self.conv2 = snt.Conv2D(64, 3, padding="VALID", with_bias=False,
                             name="conv2")
-    self.conv2_bn = _batch_norm("conv2_bn", bn_decay, bn_eps, sync_bn)
+    self.conv2_bn = batch_norm("conv2_bn", bn_decay, bn_eps, sync_bn)
 
   def __call__(self, inputs: tf.Tensor, is_training: bool) -> tf.Tensor:
     outputs = tf.nn.relu(self.conv1_bn(self.conv1(inputs), is_training))
@@ -230,7 +314,7 @@ class EntryFlow(_Flow):
     super().__init__(name=name)
     sync = cross_replica_batch_norm
     self.blocks = [_Stem(bn_decay, bn_eps, sync)] + [
-        _DownsamplingBlock(spec, bn_decay, bn_eps, sync)
+        DownsamplingBlock(spec, bn_decay, bn_eps, sync)
         for spec in ENTRY_BLOCKS
     ]
 
@@ -260,9 +344,33 @@ class MiddleFlow(_Flow):
     super().__init__(name=name)
     if num_blocks < 0:
       raise ValueError(f"num_blocks must be >= 0, got {num_blocks}.")
-    specs = [MiddleBlockSpec(f"block{5 + i}") for i in range(num_blocks)]
-    self.blocks = [_MiddleBlock(spec, bn_decay, bn_eps,
-                                cross_replica_batch_norm) for spec in specs]
+    specs = [SeparableBlockSpec(f"block{5 + i}") for i in range(num_blocks)]
+    self.blocks = [SeparableBlock(spec, bn_decay, bn_eps,
+                                  cross_replica_batch_norm) for spec in specs]
+
+
+class SeparableFlow(_Flow):
+  """A flow of `SeparableBlock`s given as data (the aligned Xceptions')."""
+
+  def __init__(self,
+               specs: Sequence[SeparableBlockSpec],
+               bn_decay: float = KERAS_BN_DECAY,
+               bn_eps: float = KERAS_BN_EPS,
+               cross_replica_batch_norm: bool = False,
+               name: Optional[str] = None):
+    """Constructs the flow.
+
+    Args:
+      specs: The blocks, in order.
+      bn_decay: Decay of the BatchNorm moving averages.
+      bn_eps: BatchNorm epsilon.
+      cross_replica_batch_norm: Synchronise BatchNorm statistics across the
+        replicas of a `tf.distribute` strategy.
+      name: Name of the module.
+    """
+    super().__init__(name=name)
+    self.blocks = [SeparableBlock(spec, bn_decay, bn_eps,
+                                  cross_replica_batch_norm) for spec in specs]
 
 
 class _ExitConvs(snt.Module):
@@ -272,7 +380,7 @@ class _ExitConvs(snt.Module):
     super().__init__(name="block14")
     self.convs = [SeparableConv2D(channels, 3, name=name.split("_")[1])
                   for name, channels in EXIT_CONVS]
-    self.bns = [_batch_norm(name.split("_")[1] + "_bn", bn_decay, bn_eps,
+    self.bns = [batch_norm(name.split("_")[1] + "_bn", bn_decay, bn_eps,
                             sync_bn)
                 for name, _ in EXIT_CONVS]
 
@@ -302,7 +410,7 @@ class ExitFlow(_Flow):
     """
     super().__init__(name=name)
     self.blocks = [
-        _DownsamplingBlock(EXIT_BLOCK, bn_decay, bn_eps,
+        DownsamplingBlock(EXIT_BLOCK, bn_decay, bn_eps,
                            cross_replica_batch_norm),
         _ExitConvs(bn_decay, bn_eps, cross_replica_batch_norm),
     ]

@@ -16,13 +16,17 @@ from zoo.models._registry import register_model
 from zoo.models.base import ImageClassifier
 from zoo.models.base import NORMALIZATIONS
 from zoo.models.base import as_image_size
+from zoo.models.aligned_xception import AlignedXception
 from zoo.models.convnet import ConvPoolNet
 from zoo.models.convnet import ConvPoolSpec
+from zoo.models.mini_xception import MiniXception
+from zoo.models.mobilenet_v1 import MobileNetV1
 from zoo.models.softmax_regression import SoftmaxRegression
 from zoo.models.xception import Xception
 
 __all__ = [
-    "ConvPoolNet", "ConvPoolSpec", "ImageClassifier", "NORMALIZATIONS",
-    "SoftmaxRegression", "Xception", "as_image_size", "create_model",
-    "list_models", "model_arguments", "register_model",
+    "AlignedXception", "ConvPoolNet", "ConvPoolSpec", "ImageClassifier",
+    "MiniXception", "MobileNetV1", "NORMALIZATIONS", "SoftmaxRegression",
+    "Xception", "as_image_size", "create_model", "list_models",
+    "model_arguments", "register_model",
 ]

@@ -36,6 +36,20 @@ def as_image_size(image_size: ImageSize) -> Tuple[int, int]:
   return size
 
 
+def check_image_size(image_size: ImageSize, min_size: int,
+                     model: str) -> Tuple[int, int]:
+  """`as_image_size`, refusing a side under `min_size` with `model`'s name.
+
+  Raises:
+    ValueError: If the size is malformed or too small for `model`.
+  """
+  size = as_image_size(image_size)
+  if min(size) < min_size:
+    raise ValueError(f"{model} needs inputs of at least {min_size}x"
+                     f"{min_size}, got image_size={image_size}.")
+  return size
+
+
 def check_channels(channels: int) -> int:
   """`channels` as an int of at least 1, or a ValueError naming it."""
   if isinstance(channels, bool) or not isinstance(channels, int) or (

@@ -8,7 +8,7 @@ from zoo.models._registry import register_model
 from zoo.blocks.flows import KERAS_BN_DECAY, KERAS_BN_EPS, EntryFlow, ExitFlow, MiddleFlow
 from zoo.blocks.head import ClassifierHead
 from zoo.models.base import (Endpoints, ImageClassifier, ImageSize,
-                             as_image_size, check_channels)
+                             check_channels, check_image_size)
 
 
 class Xception(ImageClassifier):
@@ -55,11 +55,7 @@ class Xception(ImageClassifier):
       ValueError: If `image_size` is under 71.
     """
     super().__init__(name=name)
-    size = as_image_size(image_size)
-    if min(size) < self.min_image_size:
-      raise ValueError(
-          f"Xception needs inputs of at least {self.min_image_size}x"
-          f"{self.min_image_size}, got image_size={image_size}.")
+    size = check_image_size(image_size, self.min_image_size, "Xception")
     self.num_classes = num_classes
     self.include_top = include_top
     self.default_image_size = size
