@@ -1,0 +1,263 @@
+"""Tests for zoo.models.pretrained: weights by name, served from 127.0.0.1.
+
+The served files are generated here (a randomly initialised Keras Xception
+saved as Keras' legacy HDF5 weights, as Keras publishes them); the registry
+entry is pointed at the local server.
+"""
+
+import hashlib
+import http.server
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo import download
+from zoo.models import pretrained
+from zoo.training import config as config_lib
+
+_ROOT = Path(__file__).resolve().parents[1]
+_SIZE = 71
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+  """Serves `server.files` (name -> bytes) and counts the requests."""
+
+  def do_GET(self):  # pylint: disable=invalid-name
+    name = self.path.lstrip("/")
+    self.server.requests.append(name)
+    body = self.server.files.get(name)
+    if body is None:
+      self.send_error(404)
+      return
+    self.send_response(200)
+    self.send_header("Content-Length", str(len(body)))
+    self.end_headers()
+    self.wfile.write(body)
+
+  def log_message(self, *args):
+    del args
+
+
+@pytest.fixture(scope="module")
+def server():
+  httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+  httpd.files, httpd.requests = {}, []
+  thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+  thread.start()
+  httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+  yield httpd
+  httpd.shutdown()
+  httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def keras_notop(tmp_path_factory):
+  """A random Keras Xception without its top, and its legacy .h5 bytes."""
+  import tf_keras  # pylint: disable=g-import-not-at-top
+  model = tf_keras.applications.Xception(
+      weights=None, include_top=False, pooling="avg",
+      input_shape=(_SIZE, _SIZE, 3))
+  rng = np.random.default_rng(0)
+  for layer in model.layers:
+    if isinstance(layer, tf_keras.layers.BatchNormalization):
+      gamma, beta, mean, variance = layer.get_weights()
+      layer.set_weights([
+          rng.uniform(0.5, 1.5, gamma.shape), rng.normal(0, 0.2, beta.shape),
+          rng.normal(0, 0.2, mean.shape), rng.uniform(0.5, 1.5, variance.shape)
+      ])
+  path = tmp_path_factory.mktemp("keras") / "xception_notop.h5"
+  model.save_weights(str(path))
+  return model, path.read_bytes()
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+  monkeypatch.setenv(download.CACHE_ENV, str(tmp_path / "cache"))
+  monkeypatch.delenv(download.OFFLINE_ENV, raising=False)
+  monkeypatch.delenv(pretrained.ALLOW_UNVERIFIED_ENV, raising=False)
+  return tmp_path / "cache" / pretrained.CACHE_SUBDIR
+
+
+def _entry(server, name, body, checksum="sha256", **fields):
+  """Serves `body` as `name` and returns a registry file pointing at it."""
+  server.files[name] = body
+  if checksum == "sha256":
+    checksum = "sha256:" + hashlib.sha256(body).hexdigest()
+  fields.setdefault("port", "keras")
+  fields.setdefault("loader", "load_keras_xception_weights")
+  return pretrained.WeightsFile(url=server.url + name, filename=name,
+                                checksum=checksum, licence="test", **fields)
+
+
+def test_download_port_and_cache_reuse(server, keras_notop, cache,
+                                       monkeypatch):
+  keras_model, body = keras_notop
+  entry = _entry(server, "xception_test_notop.h5", body, has_top=False,
+                 model_kwargs={"image_size": _SIZE})
+  monkeypatch.setitem(pretrained.REGISTRY, ("xception", "imagenet"), (entry,))
+  before = len(server.requests)
+
+  model = zoo.create_model("xception", pretrained="imagenet",
+                           include_top=False)
+
+  assert server.requests[before:] == ["xception_test_notop.h5"]
+  assert sorted(p.name for p in cache.iterdir()) == ["xception_test_notop.h5"]
+  assert model.default_image_size == (_SIZE, _SIZE)  # Implied by the file.
+  images = np.random.default_rng(1).uniform(
+      -1, 1, (2, _SIZE, _SIZE, 3)).astype(np.float32)
+  expected = keras_model(images, training=False).numpy()
+  assert np.max(np.abs(model(images, is_training=False).numpy() -
+                       expected)) < 1e-4
+  # A second use reads the cache and never asks the server.
+  assert pretrained.weights_path("xception", "imagenet") == (
+      cache / "xception_test_notop.h5")
+  assert len(server.requests) == before + 1
+
+
+def test_hash_mismatch_deletes_only_the_partial_file(server, cache,
+                                                     monkeypatch):
+  cache.mkdir(parents=True)
+  mine = cache / "mine.h5"
+  mine.write_bytes(b"the user's own file")
+  entry = _entry(server, "bad.h5", b"tampered bytes",
+                 checksum="md5:" + "0" * 32)
+  monkeypatch.setitem(pretrained.REGISTRY, ("xception", "imagenet"), (entry,))
+  with pytest.raises(download.DownloadError,
+                     match=r"md5 checksum mismatch.*partial download was "
+                     r"deleted.*bad.h5 was not written"):
+    pretrained.weights_path("xception", "imagenet")
+  assert sorted(p.name for p in cache.iterdir()) == ["mine.h5"]
+  assert mine.read_bytes() == b"the user's own file"
+
+
+def test_a_cached_file_that_fails_its_hash_is_kept_and_named(server, cache,
+                                                             monkeypatch):
+  entry = _entry(server, "w.h5", b"published bytes")
+  monkeypatch.setitem(pretrained.REGISTRY, ("xception", "imagenet"), (entry,))
+  cache.mkdir(parents=True)
+  (cache / "w.h5").write_bytes(b"something else")
+  with pytest.raises(pretrained.PretrainedError, match="left in place"):
+    pretrained.weights_path("xception", "imagenet")
+  assert (cache / "w.h5").read_bytes() == b"something else"
+
+
+def test_offline_names_the_file_to_place_and_its_url(server, cache,
+                                                     monkeypatch):
+  entry = _entry(server, "off.h5", b"weights")
+  monkeypatch.setitem(pretrained.REGISTRY, ("xception", "imagenet"), (entry,))
+  monkeypatch.setenv(download.OFFLINE_ENV, "1")
+  before = len(server.requests)
+  with pytest.raises(pretrained.WeightsUnavailable) as error:
+    pretrained.weights_path("xception", "imagenet")
+  message = str(error.value)
+  assert "\n" not in message
+  assert str(cache / "off.h5") in message and entry.url in message
+  assert len(server.requests) == before
+
+
+def test_no_network_is_the_same_message(cache, monkeypatch):
+  entry = pretrained.WeightsFile(
+      url="http://127.0.0.1:9/gone.h5", filename="gone.h5",
+      checksum="md5:" + "0" * 32, port="keras", loader="x", licence="test")
+  monkeypatch.setitem(pretrained.REGISTRY, ("xception", "imagenet"), (entry,))
+  with pytest.raises(pretrained.WeightsUnavailable,
+                     match=r"cannot be downloaded.*place it at"):
+    pretrained.weights_path("xception", "imagenet")
+  assert not cache.exists() or not list(cache.iterdir())
+
+
+def test_unverified_files_need_an_explicit_option(server, cache, monkeypatch):
+  entry = _entry(server, "nohash.bin", b"x", checksum=None)
+  monkeypatch.setitem(pretrained.REGISTRY, ("xception", "imagenet"), (entry,))
+  with pytest.raises(pretrained.PretrainedError,
+                     match=f"no hash.*{pretrained.ALLOW_UNVERIFIED_ENV}=1"):
+    pretrained.weights_path("xception", "imagenet")
+  assert pretrained.weights_path("xception", "imagenet",
+                                 allow_unverified=True).read_bytes() == b"x"
+
+
+def test_port_is_imported_by_name_and_told_whether_to_load_the_top(
+    server, cache, monkeypatch):
+  """Ports not installed here (timm, mobilenet) resolve the same way."""
+  calls = []
+  fake = type(sys)("fake_port")
+  fake.load_fake = lambda model, path, load_top: calls.append(
+      (model, Path(path).read_bytes(), load_top))
+  monkeypatch.setitem(sys.modules, "fake_port", fake)
+  monkeypatch.setitem(pretrained.PORTS, "fake", "fake_port")
+  entry = _entry(server, "fake.bin", b"fake weights", port="fake",
+                 loader="load_fake", requires={"num_classes": 10})
+  monkeypatch.setitem(pretrained.REGISTRY, ("softmax_regression", "toy"),
+                      (entry,))
+  model = zoo.create_model("softmax_regression", pretrained="toy")
+  assert calls == [(model, b"fake weights", False)]
+  with pytest.raises(pretrained.PretrainedError,
+                     match=r"has weights for num_classes=10; got "
+                     r"num_classes=3"):
+    zoo.create_model("softmax_regression", pretrained="toy", num_classes=3)
+
+
+def test_unknown_tag_and_model_list_what_exists():
+  with pytest.raises(ValueError, match=r"^No pretrained weights 'nope' for "
+                     r"xception; its tags: imagenet\.$"):
+    zoo.create_model("xception", pretrained="nope")
+  with pytest.raises(ValueError, match=r"for 'deep_mnist_cnn'; models with "
+                     r"weights: .*xception \(imagenet\)"):
+    zoo.create_model("deep_mnist_cnn", pretrained="imagenet")
+
+
+def test_the_top_file_is_chosen_only_for_the_publishers_head():
+  top, load_top = pretrained.select("xception", "imagenet",
+                                    {"num_classes": 1000})
+  assert top.has_top and load_top
+  notop, load_top = pretrained.select("xception", "imagenet",
+                                      {"num_classes": 17})
+  assert not notop.has_top and not load_top
+  assert top.checksum == "md5:0a58e3b7378bc2990ea3b43d5981f1f6"
+  small, _ = pretrained.select("mobilenet_v1", "imagenet",
+                               {"alpha": 0.25, "num_classes": 1000})
+  assert small.url.endswith("/mobilenet/mobilenet_2_5_224_tf.h5")
+
+
+def test_config_checks_the_tag():
+  with pytest.raises(config_lib.ConfigError,
+                     match=r"finetune.pretrained: No pretrained weights for "
+                     r"'deep_mnist_cnn'"):
+    config_lib.load_config("deep_mnist_quick", ["finetune.pretrained=imagenet"])
+  with pytest.raises(config_lib.ConfigError, match="one start only"):
+    config_lib.load_config("xception_mnist_quick", [
+        "finetune.pretrained=imagenet", "finetune.keras_weights=w.h5"])
+
+
+def test_cli_offline_is_one_line_and_exit_2(server, tmp_path):
+  """A run starting from weights it cannot get stops with the file to place."""
+  package = tmp_path / "pkg"
+  package.mkdir()
+  url = server.url + "never.npz"
+  (package / "toy_weights.py").write_text(textwrap.dedent(f"""
+      from zoo.models import pretrained
+      pretrained.REGISTRY[("deep_mnist_cnn", "toy")] = (
+          pretrained.WeightsFile(url={url!r}, filename="never.npz",
+                                 checksum="sha256:{'0' * 64}", port="keras",
+                                 loader="x", licence="test"),)
+      """))
+  env = dict(os.environ, PYTHONPATH=f"{_ROOT}{os.pathsep}{package}",
+             SNT_ZOO_OFFLINE="1", SNT_ZOO_CACHE=str(tmp_path / "cache"))
+  result = subprocess.run(
+      [sys.executable, "-m", "zoo.cli", "train", "--import", "toy_weights",
+       "--config", "deep_mnist_quick", "finetune.pretrained=toy",
+       "train.steps=1", f"run_dir={tmp_path / 'run'}"],
+      cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+      check=False)
+  assert result.returncode == 2, result.stderr
+  errors = [l for l in result.stderr.splitlines() if l.startswith("Error")]
+  assert len(errors) == 1, result.stderr
+  assert str(tmp_path / "cache" / "weights" / "never.npz") in errors[0]
+  assert url in errors[0]
