@@ -54,6 +54,14 @@ class Tiny(zoo.ImageClassifier):
 @zoo.register_model(reference="none (a test model)")
 def tiny(num_classes: int = 10, image_size=28) -> Tiny:
   return Tiny(num_classes, image_size, name="tiny")
+
+
+# Published weights of its own (never served: the test runs offline).
+zoo.models.pretrained.REGISTRY[("tiny", "toy")] = (
+    zoo.models.pretrained.WeightsFile(
+        url="http://127.0.0.1:9/tiny-toy.npz", filename="tiny-toy.npz",
+        checksum="sha256:" + "0" * 64, port="keras", loader="none",
+        licence="test"),)
 '''
 
 
@@ -93,13 +101,15 @@ def test_an_outside_model_runs_through_every_tool(package, tmp_path):
   steps = [
       ["evaluate", str(run), "--max-examples", "50", "--quiet"],
       ["export", str(run)],
-      ["predict", str(image), "--model", str(run)],
       ["predict", str(image), "--model", str(run / "export")],
       ["visualize", "filters", str(run)],
       ["benchmark", "--import", "tinypkg.models", "--model", "tiny",
        "--reps", "1", "--steps", "1", "--warmup", "0", "--matmul-size", "0",
-       "--batch-size", "2"],
+       "--batch-size", "2", "--no-inference"],
       ["models", "--import", "tinypkg.models", "tiny", "--json"],
+      ["train", "--import", "tinypkg.models", "--config", "deep_mnist_quick",
+       "model.name=tiny", "finetune.pretrained=toy", "train.steps=1",
+       f"run_dir={tmp_path / 'offline'}"],
   ]
   code = ("import sys\nfrom zoo import cli\n"
           f"for argv in {steps!r}:\n"
@@ -108,13 +118,20 @@ def test_an_outside_model_runs_through_every_tool(package, tmp_path):
   result = _cli(None, package, tmp_path, python_code=code)
   exits = [line for line in result.stdout.splitlines()
            if line.startswith("EXIT")]
-  assert exits == [f"EXIT {s[0]} 0" for s in steps], result.stderr[-3000:]
+  assert exits == [f"EXIT {s[0]} {2 if s[0] == 'train' else 0}"
+                   for s in steps], result.stderr[-3000:]
   assert (run / "export" / "saved_model.pb").is_file()
   listing = json.loads(result.stdout.split("EXIT benchmark 0\n", 1)[1]
                        .rsplit("EXIT models", 1)[0])
   assert listing[0]["name"] == "tiny"
   assert listing[0]["reference"] == "none (a test model)"
   assert listing[0]["parameters"] == 3 * 3 * 4 + 4 + 4 * 10 + 10
+  assert listing[0]["pretrained"] == ["toy"]
+  # Weights it cannot get offline: one line naming the file and the URL.
+  errors = [l for l in result.stderr.splitlines() if l.startswith("Error")]
+  assert len(errors) == 1, result.stderr[-3000:]
+  assert str(tmp_path / "cache" / "weights" / "tiny-toy.npz") in errors[0]
+  assert "http://127.0.0.1:9/tiny-toy.npz" in errors[0]
 
 
 def test_a_failing_import_is_one_line_and_exit_2(capsys):

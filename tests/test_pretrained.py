@@ -2,15 +2,14 @@
 
 The served files are generated here (a randomly initialised Keras Xception
 saved as Keras' legacy HDF5 weights, as Keras publishes them); the registry
-entry is pointed at the local server.
+entry is pointed at the local server. The command line's one-line offline
+error and exit code 2 are checked in tests/test_own_models.py (one process
+for both).
 """
 
 import hashlib
 import http.server
-import os
-import subprocess
 import sys
-import textwrap
 import threading
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from zoo import download
 from zoo.models import pretrained
 from zoo.training import config as config_lib
 
-_ROOT = Path(__file__).resolve().parents[1]
 _SIZE = 71
 
 
@@ -234,30 +232,3 @@ def test_config_checks_the_tag():
   with pytest.raises(config_lib.ConfigError, match="one start only"):
     config_lib.load_config("xception_mnist_quick", [
         "finetune.pretrained=imagenet", "finetune.keras_weights=w.h5"])
-
-
-def test_cli_offline_is_one_line_and_exit_2(server, tmp_path):
-  """A run starting from weights it cannot get stops with the file to place."""
-  package = tmp_path / "pkg"
-  package.mkdir()
-  url = server.url + "never.npz"
-  (package / "toy_weights.py").write_text(textwrap.dedent(f"""
-      from zoo.models import pretrained
-      pretrained.REGISTRY[("deep_mnist_cnn", "toy")] = (
-          pretrained.WeightsFile(url={url!r}, filename="never.npz",
-                                 checksum="sha256:{'0' * 64}", port="keras",
-                                 loader="x", licence="test"),)
-      """))
-  env = dict(os.environ, PYTHONPATH=f"{_ROOT}{os.pathsep}{package}",
-             SNT_ZOO_OFFLINE="1", SNT_ZOO_CACHE=str(tmp_path / "cache"))
-  result = subprocess.run(
-      [sys.executable, "-m", "zoo.cli", "train", "--import", "toy_weights",
-       "--config", "deep_mnist_quick", "finetune.pretrained=toy",
-       "train.steps=1", f"run_dir={tmp_path / 'run'}"],
-      cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-      check=False)
-  assert result.returncode == 2, result.stderr
-  errors = [l for l in result.stderr.splitlines() if l.startswith("Error")]
-  assert len(errors) == 1, result.stderr
-  assert str(tmp_path / "cache" / "weights" / "never.npz") in errors[0]
-  assert url in errors[0]
