@@ -1,40 +1,17 @@
 """Tests for zoo.download: one verified, atomic file download."""
 
 import hashlib
-import http.server
-import threading
 
 import pytest
 
+import local_server
 from zoo import download
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-
-  def do_GET(self):  # pylint: disable=invalid-name
-    body = self.server.files.get(self.path.lstrip("/"))
-    if body is None:
-      self.send_error(404)
-      return
-    self.send_response(200)
-    self.send_header("Content-Length", str(len(body)))
-    self.end_headers()
-    self.wfile.write(body)
-
-  def log_message(self, *args):
-    del args
 
 
 @pytest.fixture(scope="module")
 def server():
-  httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-  httpd.files = {"w.bin": b"weights"}
-  thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-  thread.start()
-  httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-  yield httpd
-  httpd.shutdown()
-  httpd.server_close()
+  with local_server.serve({"w.bin": b"weights"}) as httpd:
+    yield httpd
 
 
 def _sha256(data):

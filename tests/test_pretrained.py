@@ -8,14 +8,13 @@ for both).
 """
 
 import hashlib
-import http.server
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import local_server
 import zoo
 from zoo import download
 from zoo.models import pretrained
@@ -24,35 +23,10 @@ from zoo.training import config as config_lib
 _SIZE = 71
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-  """Serves `server.files` (name -> bytes) and counts the requests."""
-
-  def do_GET(self):  # pylint: disable=invalid-name
-    name = self.path.lstrip("/")
-    self.server.requests.append(name)
-    body = self.server.files.get(name)
-    if body is None:
-      self.send_error(404)
-      return
-    self.send_response(200)
-    self.send_header("Content-Length", str(len(body)))
-    self.end_headers()
-    self.wfile.write(body)
-
-  def log_message(self, *args):
-    del args
-
-
 @pytest.fixture(scope="module")
 def server():
-  httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-  httpd.files, httpd.requests = {}, []
-  thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-  thread.start()
-  httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-  yield httpd
-  httpd.shutdown()
-  httpd.server_close()
+  with local_server.serve() as httpd:
+    yield httpd
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +37,14 @@ def keras_notop(tmp_path_factory):
       weights=None, include_top=False, pooling="avg",
       input_shape=(_SIZE, _SIZE, 3))
   rng = np.random.default_rng(0)
-  for layer in model.layers:
-    if isinstance(layer, tf_keras.layers.BatchNormalization):
-      gamma, beta, mean, variance = layer.get_weights()
-      layer.set_weights([
-          rng.uniform(0.5, 1.5, gamma.shape), rng.normal(0, 0.2, beta.shape),
-          rng.normal(0, 0.2, mean.shape), rng.uniform(0.5, 1.5, variance.shape)
-      ])
+  # Informative BatchNorm statistics (Keras starts at mean 0, variance 1).
+  statistics = [v for layer in model.layers
+                if isinstance(layer, tf_keras.layers.BatchNormalization)
+                for v in layer.weights]
+  for variable in statistics:
+    low = 0.5 if variable.name.endswith(("gamma:0", "variance:0")) else -0.2
+    variable.assign(rng.uniform(low, low + 1.0 if low > 0 else 0.2,
+                                variable.shape))
   path = tmp_path_factory.mktemp("keras") / "xception_notop.h5"
   model.save_weights(str(path))
   return model, path.read_bytes()

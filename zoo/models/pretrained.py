@@ -85,6 +85,17 @@ _TIMM_SOURCE = ("huggingface/pytorch-image-models timm/models/"
                 "publishes no hash there")
 
 
+def _keras_xception_file(suffix: str, checksum: str,
+                         size: Optional[int] = None) -> WeightsFile:
+  """Keras' Xception file with (`suffix` "") or without ("_notop") the top."""
+  name = f"xception_weights_tf_dim_ordering_tf_kernels{suffix}.h5"
+  return WeightsFile(
+      url=f"{_KERAS}xception/{name}", filename=name, checksum=checksum,
+      port="keras", loader="load_keras_xception_weights",
+      licence=_KERAS_LICENCE, has_top=not suffix, size=size,
+      model_kwargs={"image_size": 299}, source=_KERAS_XCEPTION)
+
+
 def _mobilenet_files() -> Tuple[WeightsFile, ...]:
   """Keras' MobileNet files at 224: each alpha, with and without the top."""
   files = []
@@ -113,22 +124,9 @@ def _timm_file(model: str, tag: str) -> WeightsFile:
 #: (model, tag) -> its files; the first that fits the model is used.
 REGISTRY: Dict[Tuple[str, str], Tuple[WeightsFile, ...]] = {
     ("xception", "imagenet"): (
-        WeightsFile(
-            url=f"{_KERAS}xception/xception_weights_tf_dim_ordering_tf_kernels"
-            ".h5",
-            filename="xception_weights_tf_dim_ordering_tf_kernels.h5",
-            checksum="md5:0a58e3b7378bc2990ea3b43d5981f1f6", port="keras",
-            loader="load_keras_xception_weights", licence=_KERAS_LICENCE,
-            has_top=True, model_kwargs={"image_size": 299},
-            source=_KERAS_XCEPTION),
-        WeightsFile(
-            url=f"{_KERAS}xception/xception_weights_tf_dim_ordering_tf_kernels"
-            "_notop.h5",
-            filename="xception_weights_tf_dim_ordering_tf_kernels_notop.h5",
-            checksum="md5:b0042744bf5b25fce3cb969f33bebb97", port="keras",
-            loader="load_keras_xception_weights", licence=_KERAS_LICENCE,
-            has_top=False, size=83683744, model_kwargs={"image_size": 299},
-            source=_KERAS_XCEPTION),
+        _keras_xception_file("", "md5:0a58e3b7378bc2990ea3b43d5981f1f6"),
+        _keras_xception_file("_notop", "md5:b0042744bf5b25fce3cb969f33bebb97",
+                             size=83683744),
     ),
     ("mobilenet_v1", "imagenet"): _mobilenet_files(),
     ("xception41", "imagenet"): (_timm_file("xception41", "tf_in1k"),),
