@@ -152,6 +152,9 @@ def test_config_imports_are_validated_and_imported(package, monkeypatch):
                      r"'no_such_module_xyz': ModuleNotFoundError"):
     config_lib.load_config("deep_mnist_quick", ["imports=[no_such_module_xyz]"])
   monkeypatch.syspath_prepend(str(package))
+  monkeypatch.setattr(_registry, "_MODEL_FNS", dict(_registry._MODEL_FNS))  # pylint: disable=protected-access
+  for name in ("tinypkg", "tinypkg.models"):
+    monkeypatch.delitem(sys.modules, name, raising=False)
   config = config_lib.load_config(
       "deep_mnist_quick", ["imports=[tinypkg.models]", "model.name=tiny"])
   assert config["imports"] == ["tinypkg.models"]
