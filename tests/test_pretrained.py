@@ -207,3 +207,27 @@ def test_config_checks_the_tag():
   with pytest.raises(config_lib.ConfigError, match="one start only"):
     config_lib.load_config("xception_mnist_quick", [
         "finetune.pretrained=imagenet", "finetune.keras_weights=w.h5"])
+
+
+def test_a_run_starts_from_cached_weights_offline(tmp_path, monkeypatch):
+  """`finetune.pretrained` in a config: a cached file needs no network."""
+  from conftest import train_offline  # pylint: disable=g-import-not-at-top
+  calls = []
+  fake = type(sys)("fake_port")
+  fake.load_fake = lambda model, path, load_top: calls.append(
+      (model.num_classes, Path(path).name, load_top))
+  monkeypatch.setitem(sys.modules, "fake_port", fake)
+  monkeypatch.setitem(pretrained.PORTS, "fake", "fake_port")
+  body = b"cached weights"
+  entry = pretrained.WeightsFile(
+      url="http://127.0.0.1:9/toy.bin", filename="toy.bin",
+      checksum="sha256:" + hashlib.sha256(body).hexdigest(), port="fake",
+      loader="load_fake", licence="test", has_top=False)
+  monkeypatch.setitem(pretrained.REGISTRY, ("softmax_regression", "toy"),
+                      (entry,))
+  (tmp_path / "cache" / "weights").mkdir(parents=True)
+  (tmp_path / "cache" / "weights" / "toy.bin").write_bytes(body)
+  result = train_offline(tmp_path, "softmax_mnist_quick",
+                         "finetune.pretrained=toy", "train.steps=2")
+  assert calls == [(10, "toy.bin", False)]
+  assert result.run_dir.config["finetune"]["pretrained"] == "toy"
