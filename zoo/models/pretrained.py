@@ -106,7 +106,7 @@ def _mobilenet_files() -> Tuple[WeightsFile, ...]:
       files.append(WeightsFile(
           url=f"{_KERAS}mobilenet/{name}", filename=name, checksum=None,
           port="keras", loader="load_keras_weights", licence=_KERAS_LICENCE,
-          has_top=has_top, requires={"alpha": alpha},
+          has_top=has_top, requires={"alpha": alpha, "depth_multiplier": 1},
           model_kwargs={"image_size": 224},
           source=f"{_KERAS_MOBILENET} (get_file without file_hash)"))
   return tuple(files)
@@ -185,9 +185,11 @@ def select(model: str, tag: str,
   fitting = [f for f in files if all(
       arguments.get(k, v) == v for k, v in f.requires.items())]
   if not fitting:
-    wanted = sorted({tuple(f.requires.items()) for f in files})
-    choices = "; ".join(", ".join(f"{k}={v}" for k, v in w) for w in wanted)
-    given = ", ".join(f"{k}={arguments.get(k)!r}" for k, _ in wanted[0])
+    keys = sorted({k for f in files for k in f.requires})
+    choices = ", ".join(
+        f"{k} in {sorted({f.requires[k] for f in files if k in f.requires})}"
+        for k in keys)
+    given = ", ".join(f"{k}={arguments.get(k)!r}" for k in keys)
     raise PretrainedError(f"{model}/{tag} has weights for {choices}; got "
                           f"{given}.")
   wants_top = _wants_top(arguments)
