@@ -1,5 +1,8 @@
 """Verified, atomic downloads of the raw dataset files, and the cache layout.
 
+Files are fetched and verified by `zoo.download`, the project's one
+downloader; this module knows the datasets' mirrors, checksums and layout.
+
 Every file is checked against a published checksum before it is used. A
 dataset is assembled in a temporary directory beside its destination and
 moved into place with one `os.replace`, so a half-written dataset never looks
@@ -8,27 +11,23 @@ all fails at once (with the URL and the manual steps), so offline use is fast.
 """
 
 import dataclasses
-import hashlib
-import http.client
 import json
 import os
 import shutil
-import socket
 import tarfile
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
+from zoo import download as _files
+
 from .errors import DownloadError
 
-CACHE_ENV = "SNT_ZOO_CACHE"
+CACHE_ENV = _files.CACHE_ENV
+cache_root = _files.cache_root
+OFFLINE_ENV = _files.OFFLINE_ENV
 URL_ENV = "SNT_ZOO_DATA_URL"
 COMPLETE_MARKER = ".snt-zoo-complete"
-
-_CHUNK_BYTES = 1 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,14 +116,6 @@ REMOTE_DATASETS: Dict[str, RemoteDataset] = {
 }
 
 
-def cache_root() -> Path:
-  """Returns the cache root: `$SNT_ZOO_CACHE` or `~/.cache/snt-zoo`."""
-  override = os.environ.get(CACHE_ENV)
-  if override:
-    return Path(override).expanduser()
-  return Path.home() / ".cache" / "snt-zoo"
-
-
 def cache_dir(name: str) -> Path:
   """Returns the cache directory of one dataset, `<cache root>/<name>`."""
   return cache_root() / name
@@ -144,94 +135,22 @@ def _base_urls(remote: RemoteDataset, base_url: Optional[str]
   return remote.base_urls
 
 
-def _digest(path: Path, algorithm: str) -> str:
-  """Hex digest of a file."""
-  hasher = hashlib.new(algorithm)
-  with open(path, "rb") as f:
-    for chunk in iter(lambda: f.read(_CHUNK_BYTES), b""):
-      hasher.update(chunk)
-  return hasher.hexdigest()
-
-
 def verify_checksum(path: Path, checksum: str) -> None:
   """Raises DownloadError unless the file matches `"<algorithm>:<hex>"`."""
-  algorithm, expected = checksum.split(":", 1)
-  actual = _digest(path, algorithm)
-  if actual != expected.lower():
-    raise DownloadError(
-        f"{path.name}: {algorithm} checksum mismatch (expected {expected}, "
-        f"got {actual}). The download is corrupt or the server changed the "
-        "file; it was deleted.")
-
-
-class _ConnectError(Exception):
-  """The server could not be reached at all (not worth retrying)."""
-
-
-def _download_once(url: str, destination: Path, timeout: float) -> None:
-  """Downloads `url` to `destination`, raising on any short or failed read."""
   try:
-    response = urllib.request.urlopen(url, timeout=timeout)
-  except urllib.error.HTTPError as e:
-    raise _ConnectError(f"HTTP {e.code} {e.reason}") from e
-  except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
-    raise _ConnectError(str(getattr(e, "reason", e))) from e
-  with response, open(destination, "wb") as out:
-    declared = response.headers.get("Content-Length")
-    received = 0
-    while True:
-      chunk = response.read(_CHUNK_BYTES)
-      if not chunk:
-        break
-      out.write(chunk)
-      received += len(chunk)
-  if declared is not None and received != int(declared):
-    raise http.client.IncompleteRead(b"", int(declared) - received)
+    _files.verify_checksum(path, checksum)
+  except _files.DownloadError as e:
+    raise DownloadError(str(e)) from None
 
 
 def download_file(urls: Sequence[str], destination: Path, checksum: str,
                   retries: int = 3, timeout: float = 5.0) -> str:
-  """Downloads one file from the first mirror that works and verifies it.
-
-  A dropped connection (a short read, a reset, a read timeout) is retried up
-  to `retries` times with a short back-off; a mirror that refuses the
-  connection or fails to resolve is skipped at once.
-
-  Args:
-    urls: candidate URLs of the same file.
-    destination: where to write it.
-    checksum: `"sha256:<hex>"` or `"md5:<hex>"`.
-    retries: attempts per mirror after a dropped connection.
-    timeout: socket timeout in seconds (connect and each read).
-
-  Returns:
-    The URL that served the file.
-
-  Raises:
-    DownloadError: no mirror delivered a file with the right checksum; the
-      partial file is deleted.
-  """
-  problems = []
-  for url in urls:
-    for attempt in range(1, retries + 1):
-      try:
-        _download_once(url, destination, timeout)
-        verify_checksum(destination, checksum)
-        return url
-      except _ConnectError as e:
-        destination.unlink(missing_ok=True)
-        problems.append(f"{url}: cannot connect ({e})")
-        break
-      except DownloadError as e:
-        destination.unlink(missing_ok=True)
-        problems.append(f"{url}: {e}")
-        break
-      except (http.client.HTTPException, OSError) as e:
-        destination.unlink(missing_ok=True)
-        problems.append(f"{url}: connection dropped on attempt {attempt} "
-                        f"({type(e).__name__}: {e})")
-        time.sleep(0.2 * attempt)
-  raise DownloadError("; ".join(problems))
+  """`zoo.download.download_file`, raising this package's DownloadError."""
+  try:
+    return _files.download_file(urls, destination, checksum, retries,
+                                timeout)
+  except _files.DownloadError as e:
+    raise DownloadError(str(e)) from None
 
 
 def _extract_tar(archive: Path, directory: Path) -> None:

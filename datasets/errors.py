@@ -1,5 +1,7 @@
 """Exceptions raised by the `datasets` package."""
 
+from zoo import download as _files
+
 
 class DatasetError(RuntimeError):
   """A dataset cannot be read: a missing, truncated, corrupt or mismatched file.
@@ -8,7 +10,7 @@ class DatasetError(RuntimeError):
   """
 
 
-class DownloadError(DatasetError):
+class DownloadError(DatasetError, _files.DownloadError):
   """A download failed: no connection, a dropped connection or a bad checksum."""
 
 

@@ -26,7 +26,7 @@ from .errors import DatasetError, DownloadError
 
 _LOG = logging.getLogger(__name__)
 
-OFFLINE_ENV = "SNT_ZOO_OFFLINE"
+OFFLINE_ENV = download.OFFLINE_ENV
 SAMPLE_PATH = Path(__file__).resolve().parent / "data" / "mnist_sample.npz"
 SAMPLE_SOURCE = ("bundled sample: first 10,000 MNIST training digits "
                  "(not full MNIST)")

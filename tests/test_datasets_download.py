@@ -2,58 +2,26 @@
 HTTP server: checksums, atomic install, retries and fast offline failure."""
 
 import hashlib
-import http.server
 import io
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+import local_server
 from zoo.datasets import download
 from zoo.datasets.errors import DownloadError
 
 _ROOT = Path(__file__).resolve().parents[1]
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-  """Serves `server.files`; drops the first `server.drops[name]` requests."""
-
-  def do_GET(self):  # pylint: disable=invalid-name
-    name = self.path.lstrip("/")
-    body = self.server.files.get(name)
-    if body is None:
-      self.send_error(404)
-      return
-    self.server.requests.append(name)
-    self.send_response(200)
-    self.send_header("Content-Length", str(len(body)))
-    self.end_headers()
-    if self.server.drops.get(name, 0) > 0:
-      self.server.drops[name] -= 1
-      self.wfile.write(body[:len(body) // 2])
-      self.wfile.flush()
-      self.close_connection = True
-      return
-    self.wfile.write(body)
-
-  def log_message(self, *args):
-    del args
-
-
 @pytest.fixture
 def server():
-  httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-  httpd.files, httpd.drops, httpd.requests = {}, {}, []
-  thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-  thread.start()
-  httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
-  yield httpd
-  httpd.shutdown()
-  httpd.server_close()
+  with local_server.serve() as httpd:
+    yield httpd
 
 
 def _register(monkeypatch, files, extract=()):

@@ -20,6 +20,7 @@ _ROOT = pathlib.Path(__file__).resolve().parents[1]
 #: Layers, lowest first: a module imports only its own layer and those below,
 #: and never a name listed under `_FORBIDDEN` for it.
 _LAYERS = (
+    ("verified downloads and the cache", ("zoo.download",)),
     ("data, configs and metrics", ("zoo.datasets", "zoo.configs",
                                    "zoo.calibration", "zoo.cpu_defaults")),
     ("blocks", ("zoo.blocks",)),
@@ -33,9 +34,10 @@ _LAYERS = (
 )
 #: Imports a prefix must never make, whatever the layers allow.
 _FORBIDDEN = {
-    "zoo.serving": ("zoo.training", "zoo.datasets.download"),
+    "zoo.serving": ("zoo.training", "zoo.datasets.download", "zoo.download"),
     "zoo.training": ("zoo.serving",),
-    "zoo.blocks": ("zoo.models", "zoo.datasets", "zoo.calibration"),
+    "zoo.blocks": ("zoo.models", "zoo.datasets", "zoo.calibration",
+                   "zoo.download"),
     "zoo.models": ("zoo.datasets", "zoo.calibration"),
     "zoo.datasets": ("zoo.calibration",),
     "zoo.calibration": ("zoo.datasets",),

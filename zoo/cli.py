@@ -8,6 +8,8 @@ benchmark and fetch.
     snt-zoo visualize all RUN_DIR
     snt-zoo benchmark --model deep_mnist_cnn --compare keras
     snt-zoo fetch mnist
+    snt-zoo models [--json]
+    snt-zoo train --import mypkg.models --config c.yaml model.name=mine
 
 Each subcommand only parses its arguments and calls the library
 (`zoo.training.run`, `zoo.evaluation.evaluate`, ...); `tools/<name>.py` in a
@@ -44,6 +46,9 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 def _train(args) -> int:
   from zoo import training  # pylint: disable=g-import-not-at-top
   config = training.load_config(args.config, args.overrides)
+  # The run records the --import modules, so its later commands need none.
+  config["imports"] = list(dict.fromkeys(
+      [*(config.get("imports") or []), *(args.imports or [])]))
   from zoo import visualize  # pylint: disable=g-import-not-at-top
   try:
     training.run(config, actions=visualize.training_actions(config))
@@ -292,6 +297,35 @@ def _fetch(args) -> int:
   return 0
 
 
+# models ---------------------------------------------------------------------
+
+def _models_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("names", nargs="*", help="Models to list (default: "
+                      "every registered model).")
+  parser.add_argument("--json", action="store_true",
+                      help="Print the rows as JSON.")
+  parser.add_argument("--no-parameters", action="store_true",
+                      help="Skip building the models to count parameters.")
+
+
+def _models(args) -> int:
+  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
+  from zoo.models import listing  # pylint: disable=g-import-not-at-top
+  for name in args.names:
+    try:
+      _registry.model_arguments(name)
+    except ValueError as e:
+      raise _UsageError(str(e)) from e
+  rows = listing.describe_models(args.names,
+                                 count_parameters=not args.no_parameters)
+  if args.json:
+    import json  # pylint: disable=g-import-not-at-top
+    print(json.dumps(rows, indent=2))
+  else:
+    print(listing.format_table(rows))
+  return 0
+
+
 # visualize ------------------------------------------------------------------
 
 def _visualize_arguments(parser: argparse.ArgumentParser) -> None:
@@ -336,6 +370,8 @@ def _visualize_arguments(parser: argparse.ArgumentParser) -> None:
       sub.add_argument("--out", default="visualize",
                        help="Output directory.")
       sub.add_argument("--max-variables", type=int, default=12)
+  for sub in commands.choices.values():
+    _add_import(sub, default=argparse.SUPPRESS)
 
 
 def _visualize(args) -> int:
@@ -389,6 +425,9 @@ _COMMANDS: Dict[str, tuple] = {
                   "throughput."),
     "fetch": (_fetch_arguments, _fetch,
               "Download and verify a dataset into the cache."),
+    "models": (_models_arguments, _models,
+               "List the registered models: parameters, input, pretrained "
+               "weights, reference."),
 }
 COMMANDS = tuple(_COMMANDS)
 
@@ -405,6 +444,7 @@ def build_parser(prog: str = "snt-zoo",
     parser = argparse.ArgumentParser(prog=prog, description=help_text)
     add_arguments(parser)
     _add_debug(parser)
+    _add_import(parser)
     return parser
   parser = argparse.ArgumentParser(
       prog=prog, description=__doc__.split("\n\n")[0].replace("\n", " "),
@@ -416,12 +456,30 @@ def build_parser(prog: str = "snt-zoo",
     sub = subparsers.add_parser(name, help=help_text, description=help_text)
     add_arguments(sub)
     _add_debug(sub)
+    _add_import(sub)
   return parser
 
 
 def _add_debug(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--debug", action="store_true",
                       help=f"Show tracebacks (or set {DEBUG_ENV}=1).")
+
+
+def _add_import(parser: argparse.ArgumentParser, default=None) -> None:
+  parser.add_argument("--import", dest="imports", action="append",
+                      metavar="MODULE",
+                      default=[] if default is None else default,
+                      help="Import MODULE first, so the models it registers "
+                      "can be named (repeatable; a config can say imports: "
+                      "[MODULE]).")
+
+
+def _import_models(args) -> None:
+  """Imports the `--import` modules before the command runs."""
+  modules = getattr(args, "imports", None)
+  if modules:
+    from zoo.models import _registry  # pylint: disable=g-import-not-at-top
+    _registry.import_models(modules)
 
 
 def _user_errors() -> tuple:
@@ -432,7 +490,9 @@ def _user_errors() -> tuple:
   errors_ = [_UsageError, config.ConfigError, errors.DatasetError,
              run_dir.RunDirError, FileNotFoundError]
   for module, name in (("zoo.evaluation", "EvaluationError"),
-                       ("zoo.serving.artifact", "ExportError")):
+                       ("zoo.serving.artifact", "ExportError"),
+                       ("zoo.models._registry", "ModelImportError"),
+                       ("zoo.models.pretrained", "PretrainedError")):
     if module in sys.modules:
       errors_.append(getattr(sys.modules[module], name))
   return tuple(errors_)
@@ -451,11 +511,12 @@ def _dispatch(command: str, args) -> int:
   debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV) == "1"
   run: Callable = _COMMANDS[command][1]
   try:
+    _import_models(args)
     return run(args)
   except Exception as e:  # pylint: disable=broad-except
     if debug:
       raise
-    from zoo.datasets.errors import DownloadError  # pylint: disable=g-import-not-at-top
+    from zoo.download import DownloadError  # pylint: disable=g-import-not-at-top
     # A download that fails is the network's fault, not the input's.
     user_error = (isinstance(e, _user_errors()) and
                   not isinstance(e, DownloadError))

@@ -15,6 +15,15 @@ class ClassifierHead(snt.Module):
   With no hidden sizes it is a single `Linear` layer (softmax regression's
   whole model). Dropout follows every hidden layer, as in the Deep-MNIST
   tutorial and the Flowers17 experiment.
+
+  Calling it returns a pair, not a tensor:
+
+      logits, endpoints = head(features, is_training)   # endpoints: hidden_i
+
+  so a model's `_forward` merges the head's endpoints into its own and adds
+  `logits`. Store it as the model's `head` attribute (or name another with
+  the model's `head_attribute`): fine-tuning replaces it for a new class
+  count, and `model.backbone()` is everything else.
   """
 
   def __init__(self,

@@ -4,11 +4,14 @@
     models.list_models()
     model = models.create_model("xception", num_classes=17, image_size=149)
     model.data_config()    # image_size, channels, normalization, num_classes
+    models.create_model("xception", pretrained="imagenet")  # published weights
+    models.pretrained.list_pretrained()                       # their tags
 
 `ImageClassifier` (in `base`) is the contract every model keeps; the
 registry (`_registry`) imports no model.
 """
 
+from zoo.models import pretrained
 from zoo.models._registry import create_model
 from zoo.models._registry import list_models
 from zoo.models._registry import model_arguments
@@ -28,5 +31,5 @@ __all__ = [
     "AlignedXception", "ConvPoolNet", "ConvPoolSpec", "ImageClassifier",
     "MiniXception", "MobileNetV1", "NORMALIZATIONS", "SoftmaxRegression",
     "Xception", "as_image_size", "create_model", "list_models",
-    "model_arguments", "register_model",
+    "model_arguments", "pretrained", "register_model",
 ]

@@ -77,6 +77,24 @@ class ImageClassifier(snt.Module):
     `pre_logits` (what the classifier sees) and `logits`.
   - `head_attribute` names the attribute holding the classifier head, which
     fine-tuning replaces for another class count.
+
+  A model of your own subclasses this, sets `num_classes` and
+  `default_image_size` in `__init__`, writes `_forward`, and registers a
+  constructor function with `zoo.register_model`; docs/your_model.md walks
+  through it:
+
+      class Tiny(zoo.ImageClassifier):
+        channels = 1
+        def __init__(self, num_classes=10, image_size=28, name=None):
+          super().__init__(name=name)
+          self.num_classes = num_classes
+          self.default_image_size = zoo.models.as_image_size(image_size)
+          self.head = zoo.ClassifierHead(num_classes, name="head")
+        def _forward(self, images, is_training):
+          features = tf.reduce_mean(images, axis=[1, 2])
+          logits, endpoints = self.head(features, is_training)
+          return logits, {"pre_logits": features, **endpoints,
+                          "logits": logits}
   """
 
   input_normalization: str = "unit"
@@ -134,6 +152,21 @@ class ImageClassifier(snt.Module):
 
   def _forward(self, images: tf.Tensor,
                is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
+    """The network itself; every model implements it.
+
+    Called by `__call__` and `with_endpoints` after the input shape was
+    checked.
+
+    Args:
+      images: `[B, H, W, channels]` float batch, scaled as
+        `input_normalization`.
+      is_training: Pass it on to every BatchNorm, Dropout and head.
+
+    Returns:
+      `(outputs, endpoints)`: `[B, num_classes]` logits (or `[B, D]`
+      features when built without a top) and a dict of named activations in
+      network order, ending with `pre_logits` and, with a top, `logits`.
+    """
     raise NotImplementedError
 
   @property

@@ -25,6 +25,9 @@ DEFAULTS: Config = {
     # Resume even though model, data or optimizer settings changed.
     "allow_config_change": False,
     "seed": 0,
+    # Modules that register models of your own, imported before the model
+    # name is resolved (and again by evaluate/export/predict of the run).
+    "imports": [],
     "model": {"name": "deep_mnist_cnn"},  # Plus the model's own arguments.
     "data": {
         "name": "mnist",
@@ -74,6 +77,8 @@ DEFAULTS: Config = {
     "finetune": {
         "checkpoint": None,     # A run directory or checkpoint to start from.
         "keras_weights": None,  # A Keras Xception .h5 weights file.
+        # A published weights tag (zoo.models.pretrained), e.g. imagenet.
+        "pretrained": None,
         "freeze_backbone": False,
         "batch_norm_inference": False,
         "head_learning_rate": None,
@@ -230,6 +235,7 @@ def validate(config: Config) -> None:
     ConfigError: Naming the bad key and the closest valid one.
   """
   _check_section(config, DEFAULTS, "", skip=("model",) + RUN_RECORD_KEYS)
+  _import_models(config.get("imports"))
   model = config.get("model")
   if not isinstance(model, dict) or "name" not in model:
     raise ConfigError("Config needs a model section with a name, e.g. "
@@ -253,6 +259,41 @@ def validate(config: Config) -> None:
         "to synchronise (only xception has); set it to false.")
   _check_values(config)
   _check_model(config)
+
+
+def _import_models(modules: Any) -> None:
+  """Imports the config's `imports` (modules that register models)."""
+  if modules is None:
+    return
+  if not isinstance(modules, (list, tuple)) or not all(
+      isinstance(m, str) and m for m in modules):
+    raise ConfigError(f"imports must be a list of module names, e.g. "
+                      f"imports: [mypkg.models]; got {modules!r}.")
+  try:
+    _registry.import_models(modules)
+  except _registry.ModelImportError as e:
+    raise ConfigError(f"imports: {e}") from e
+
+
+def _check_pretrained(config: Config) -> None:
+  """`finetune.pretrained` names published weights of the model."""
+  finetune = config["finetune"]
+  tag = finetune.get("pretrained")
+  if not tag:
+    return
+  if finetune["keras_weights"] or finetune["checkpoint"]:
+    raise ConfigError(
+        "finetune.pretrained starts from published weights; unset "
+        "finetune.keras_weights and finetune.checkpoint (one start only).")
+  from zoo.models import pretrained  # pylint: disable=g-import-not-at-top
+  name = config["model"]["name"]
+  arguments = {**_registry.model_arguments(name),
+               **{k: v for k, v in config["model"].items()
+                  if k != "name" and v is not None}}
+  try:
+    pretrained.select(name, tag, arguments)
+  except pretrained.PretrainedError as e:
+    raise ConfigError(f"finetune.pretrained: {e}") from e
 
 
 def _choices() -> Dict[str, Iterable[str]]:
@@ -371,9 +412,12 @@ def _check_values(config: Config) -> None:
                       "or [height, width].")
   if config["finetune"]["freeze_backbone"] and (
       not config["finetune"]["checkpoint"] and
-      not config["finetune"]["keras_weights"]):
+      not config["finetune"]["keras_weights"] and
+      not config["finetune"].get("pretrained")):
     raise ConfigError("finetune.freeze_backbone=true needs starting weights: "
-                      "set finetune.checkpoint or finetune.keras_weights.")
+                      "set finetune.checkpoint, finetune.keras_weights or "
+                      "finetune.pretrained.")
+  _check_pretrained(config)
 
 
 def _check_model(config: Config) -> None:

@@ -102,7 +102,8 @@ def steps_of(config: Dict[str, Any], num_train_examples: int) -> int:
   return int(train["steps"])
 
 
-def initialise_from(model, finetune: Dict[str, Any]) -> str:
+def initialise_from(model, finetune: Dict[str, Any],
+                    model_config: Optional[Dict[str, Any]] = None) -> str:
   """Loads starting weights for fine-tuning; returns what was loaded.
 
   The model says which part is its head (`model.head_attribute`): the
@@ -112,7 +113,11 @@ def initialise_from(model, finetune: Dict[str, Any]) -> str:
   Args:
     model: A built model (variables created).
     finetune: The config's `finetune` section.
+    model_config: The config's `model` section (for `finetune.pretrained`).
   """
+  if finetune.get("pretrained"):
+    return _initialise_from_pretrained(model, finetune["pretrained"],
+                                       model_config or {})
   if finetune["keras_weights"]:
     from zoo import keras_port  # pylint: disable=g-import-not-at-top
     head = model.classifier_head
@@ -139,6 +144,22 @@ def initialise_from(model, finetune: Dict[str, Any]) -> str:
     for variable, value in zip(head.variables, fresh):
       variable.assign(value)
     return f"checkpoint {path} (backbone; new {model.num_classes}-class head)"
+
+
+def _initialise_from_pretrained(model, tag: str,
+                                model_config: Dict[str, Any]) -> str:
+  """Loads published weights `tag`; the top only when the head fits it."""
+  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
+  from zoo.models import pretrained  # pylint: disable=g-import-not-at-top
+  name = model_config.get("name", "")
+  arguments = {**_registry.model_arguments(name),
+               **{k: v for k, v in model_config.items()
+                  if k != "name" and v is not None},
+               "num_classes": model.num_classes}
+  weights, load_top = pretrained.select(name, tag, arguments)
+  path = pretrained.load_into(model, weights, load_top)
+  part = "" if load_top else " (backbone)"
+  return f"pretrained weights {name}/{tag} {path}{part}"
 
 
 class _StopFlag:
@@ -346,7 +367,8 @@ class Run:
     directory = pathlib.Path(self.manager.directory)
     candidates = self.run_dir.checkpoints_on_disk(directory)
     if not candidates:
-      loaded = initialise_from(self.model, self.config["finetune"])
+      loaded = initialise_from(self.model, self.config["finetune"],
+                               self.config["model"])
       note = f"Initialised from {loaded}." if loaded else ""
       if note:
         self.say(note)

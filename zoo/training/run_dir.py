@@ -167,7 +167,13 @@ def model_kwargs(model: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def build_model(config: Dict[str, Any]):
-  """Creates the (untrained) model a config's `model` section describes."""
+  """Creates the (untrained) model a config's `model` section describes.
+
+  The config's `imports` (modules registering models of one's own) are
+  imported first, so a run of such a model is evaluated, exported and
+  visualised without naming them again.
+  """
+  _registry.import_models(config.get("imports") or ())
   return _registry.create_model(config["model"]["name"],
                                 **model_kwargs(config["model"]))
 
