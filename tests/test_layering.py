@@ -28,12 +28,14 @@ _LAYERS = (
     ("run-level tools", ("zoo.run_serving", "zoo.evaluation", "zoo.predict",
                          "zoo.format_comparison", "zoo.visualize",
                          "zoo.benchmark")),
+    ("server", ("zoo.serve",)),
     ("command", ("zoo.cli",)),
 )
 #: Imports a prefix must never make, whatever the layers allow.
 _FORBIDDEN = {
     "zoo.serving": ("zoo.training", "zoo.datasets.download"),
     "zoo.training": ("zoo.serving",),
+    "zoo.serve": ("zoo.training",),
     "zoo.blocks": ("zoo.models", "zoo.datasets", "zoo.calibration"),
     "zoo.models": ("zoo.datasets", "zoo.calibration"),
     "zoo.datasets": ("zoo.calibration",),
