@@ -11,7 +11,8 @@ The first queued request opens a batch; requests arriving within
 the same shape are stacked and run in one call of the model on a worker
 thread (one call at a time, so the event loop stays free); a request is
 never split, and each gets exactly the rows of its own images, so the
-answers equal those of requests run one at a time. `max_batch_size=1` runs
+answers equal those of requests run one at a time (up to float32 rounding:
+a batch may run other kernels, about 1e-6 apart). `max_batch_size=1` runs
 every request on its own.
 """
 
