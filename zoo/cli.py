@@ -436,11 +436,11 @@ def _serve_paths(args) -> Dict[str, str]:
 
 def _serve(args) -> int:
   named = _serve_paths(args)
-  if args.path is None and not named:
-    raise _UsageError("Pass a model: snt-zoo serve PATH, or --model "
-                      "NAME=PATH.")
   if args.name and args.path is None:
     raise _UsageError("--name names PATH; pass PATH too, or use --model "
+                      "NAME=PATH.")
+  if args.path is None and not named:
+    raise _UsageError("Pass a model: snt-zoo serve PATH, or --model "
                       "NAME=PATH.")
   if args.max_upload_mb <= 0:
     raise _UsageError("--max-upload-mb must be more than 0.")
@@ -451,7 +451,9 @@ def _serve(args) -> int:
         max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
         top_k=args.top_k)
   except ValueError as e:
-    raise _UsageError(str(e).replace("max_", "--max-")) from e
+    import re  # pylint: disable=g-import-not-at-top
+    raise _UsageError(re.sub(r"\bmax_\w+", lambda m: "--" + m.group().replace(
+        "_", "-"), str(e))) from e
   if args.load_test:
     if args.path is None or named:
       raise _UsageError("--load-test measures one model: pass PATH only.")
