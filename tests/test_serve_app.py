@@ -86,6 +86,17 @@ def test_status_and_metadata(client, models):
   assert [m["name"] for m in listed] == ["run", "export"]
 
 
+def test_an_export_moved_with_its_run_still_finds_the_run(models,
+                                                          exported_run_dir):
+  export = models["export"]
+  recorded = export.info["run_dir"]
+  try:
+    export.info["run_dir"] = "/no/longer/here"
+    assert run_serving.run_of(export).path == exported_run_dir
+  finally:
+    export.info["run_dir"] = recorded
+
+
 def test_predict_lists_and_b64_give_the_runtime_answer(client, models,
                                                        digits):
   images, _ = digits

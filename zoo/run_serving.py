@@ -134,12 +134,22 @@ def load(path: os.PathLike,
 
 def run_of(runtime: runtimes.Runtime) -> Optional[RunDir]:
   """The training run behind a runtime: its own, or the one an export
-  records (`run_dir` in its description) when it is still on disk."""
+  records (`run_dir` in its description) when it is still on disk, else
+  the run directory holding the export (moved with it) when it trained
+  the same model."""
   if isinstance(runtime, RunRuntime):
     return runtime.run
   recorded = runtime.info.get("run_dir")
   if recorded and RunDir(recorded).is_run():
     return RunDir(recorded)
+  model = runtime.info.get("model")
+  for folder in (runtime.path.parent, runtime.path.parent.parent):
+    run = RunDir(folder)
+    try:
+      if model and run.is_run() and run.model_name == model:
+        return run
+    except Exception:  # pylint: disable=broad-except
+      continue  # An unreadable config: not this run.
   return None
 
 
