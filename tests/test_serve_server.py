@@ -90,6 +90,7 @@ def test_sigterm_answers_the_request_in_flight_then_exits_0(server):
     ([], "Pass a model"),
     (["--model", "nameless"], "write NAME=PATH"),
     (["--model", "a=x", "--model", "a=y"], "twice"),
+    (["--model", "a/b=x"], "cannot be part of a URL"),
     (["--name", "a"], "--name names PATH"),
     (["x", "--max-batch-size", "0"], "--max-batch-size must be at least 1"),
     (["x", "--max-upload-mb", "0"], "--max-upload-mb"),

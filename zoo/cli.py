@@ -419,6 +419,14 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
                       "here.")
 
 
+def _check_model_name(name: str) -> None:
+  from zoo.serve import app  # pylint: disable=g-import-not-at-top
+  try:
+    app.check_model_name(name)
+  except ValueError as e:
+    raise _UsageError(str(e)) from e
+
+
 def _serve_paths(args) -> Dict[str, str]:
   """`{name: path}` of PATH (named later) and each --model NAME=PATH."""
   paths = {}
@@ -430,6 +438,7 @@ def _serve_paths(args) -> Dict[str, str]:
     if name in paths:
       raise _UsageError(f"--model names {name!r} twice; give each model "
                         "its own name.")
+    _check_model_name(name)
     paths[name] = path
   return paths
 
@@ -477,6 +486,7 @@ def _serve(args) -> int:
     runtime = serve.load_models({"": args.path}, args.checkpoint)[""]
     from zoo.serve import server  # pylint: disable=g-import-not-at-top
     name = args.name or server.default_name(runtime)
+    _check_model_name(name)
     if name in paths:
       raise _UsageError(f"PATH and --model are both named {name!r}; pass "
                         "--name.")

@@ -155,6 +155,13 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {
             "items": {"type": "string", "format": "binary"}}}}}}}}
 
 
+def check_model_name(name: str) -> None:
+  """Raises ValueError for a model name that cannot be part of a URL."""
+  if not name or not all(c.isalnum() or c in "-_." for c in name):
+    raise ValueError(f"Model name {name!r} cannot be part of a URL; use "
+                     "letters, digits, '-', '_' and '.'.")
+
+
 def create_app(models: Dict[str, runtimes.Runtime],
                options: Optional[ServeOptions] = None) -> FastAPI:
   """The ASGI application serving `models` by name.
@@ -171,9 +178,7 @@ def create_app(models: Dict[str, runtimes.Runtime],
   if not models:
     raise ValueError("Serve at least one model.")
   for name in models:
-    if not name or not all(c.isalnum() or c in "-_." for c in name):
-      raise ValueError(f"Model name {name!r} cannot be part of a URL; use "
-                       "letters, digits, '-', '_' and '.'.")
+    check_model_name(name)
   state = {"ready": False, "served": {}}
 
   @contextlib.asynccontextmanager
