@@ -130,7 +130,7 @@ def _prediction(row: np.ndarray, class_names: List[str],
                 top_k: int) -> Dict[str, Any]:
   best = int(np.argmax(row))
   return {
-      "probabilities": [float(p) for p in row],
+      "probabilities": row.astype(float).tolist(),
       "classes": best,
       "class_name": class_names[best],
       "top_k": [{"class_name": name, "probability": probability}
@@ -300,8 +300,10 @@ def create_app(models: Dict[str, runtimes.Runtime],
     entry = served(name)
     images = inputs.json_images(await request.body(), entry.runtime.channels)
     rows = await probabilities(entry, images)
-    return {"predictions": [_prediction(row, entry.runtime.class_names,
-                                        options.top_k) for row in rows]}
+    # A JSONResponse as such: FastAPI's encoder would walk every float.
+    return JSONResponse({"predictions": [
+        _prediction(row, entry.runtime.class_names, options.top_k)
+        for row in rows]})
 
   @app.post("/v1/models/{name}/upload", tags=["page"],
             summary="Classify uploaded image files",
@@ -310,10 +312,10 @@ def create_app(models: Dict[str, runtimes.Runtime],
     entry = served(name)
     files = await uploaded_files(request, entry, options.max_files)
     rows = await probabilities(entry, [image for _, image in files])
-    return {"predictions": [
+    return JSONResponse({"predictions": [
         dict(_prediction(row, entry.runtime.class_names, options.top_k),
              filename=filename)
-        for (filename, _), row in zip(files, rows)]}
+        for (filename, _), row in zip(files, rows)]})
 
   @app.post("/v1/models/{name}/activations", tags=["page"],
             summary="What the network sees: one image's activations per "
