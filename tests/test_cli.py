@@ -44,7 +44,8 @@ def test_the_command_lists_every_subcommand(capsys):
   for name in cli.COMMANDS:
     assert name in out
   assert set(cli.COMMANDS) == {"train", "evaluate", "predict", "export",
-                               "visualize", "benchmark", "fetch", "models"}
+                               "visualize", "benchmark", "fetch", "models",
+                               "serve"}
 
 
 def test_config_errors_are_one_line_with_exit_code_2(capsys, monkeypatch):

@@ -30,12 +30,14 @@ _LAYERS = (
     ("run-level tools", ("zoo.run_serving", "zoo.evaluation", "zoo.predict",
                          "zoo.format_comparison", "zoo.visualize",
                          "zoo.benchmark", "zoo.benchmark_process")),
+    ("server", ("zoo.serve",)),
     ("command", ("zoo.cli",)),
 )
 #: Imports a prefix must never make, whatever the layers allow.
 _FORBIDDEN = {
     "zoo.serving": ("zoo.training", "zoo.datasets.download", "zoo.download"),
     "zoo.training": ("zoo.serving",),
+    "zoo.serve": ("zoo.training",),
     "zoo.blocks": ("zoo.models", "zoo.datasets", "zoo.calibration",
                    "zoo.download"),
     "zoo.models": ("zoo.datasets", "zoo.calibration"),

@@ -38,7 +38,9 @@ def test_wheel_holds_zoo_its_data_and_configs_and_no_top_level_datasets(
   for expected in ("zoo/models/xception.py", "zoo/datasets/mnist.py",
                    "zoo/datasets/data/mnist_sample.npz",
                    "zoo/configs/softmax_mnist_quick.yaml",
-                   "zoo/configs/xception_flowers.yaml", "zoo/cli.py"):
+                   "zoo/configs/xception_flowers.yaml", "zoo/cli.py",
+                   "zoo/serve/app.py", "zoo/serve/static/index.html",
+                   "zoo/serve/static/app.js", "zoo/serve/static/style.css"):
     assert expected in names
   entry_points = next(n for n in names if n.endswith("entry_points.txt"))
   assert "snt-zoo = zoo.cli:main" in zipfile.ZipFile(wheel).read(

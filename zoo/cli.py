@@ -1,10 +1,11 @@
 """The `snt-zoo` command: train, evaluate, predict, export, visualize,
-benchmark and fetch.
+benchmark, fetch and serve.
 
     snt-zoo train --config softmax_mnist_quick [train.steps=300 run_dir=/tmp/r]
     snt-zoo evaluate RUN_DIR [--split test]
     snt-zoo export RUN_DIR [--format onnx] [--calibrate] [--output DIR]
     snt-zoo predict a.png b.jpg --model RUN_DIR/export
+    snt-zoo serve RUN_DIR [--port 8501] [--model name=PATH ...]
     snt-zoo visualize all RUN_DIR
     snt-zoo benchmark --model deep_mnist_cnn --compare keras
     snt-zoo fetch mnist
@@ -409,6 +410,140 @@ def _visualize(args) -> int:
   return 0
 
 
+# serve ----------------------------------------------------------------------
+
+def _serve_arguments(parser: argparse.ArgumentParser) -> None:
+  parser.add_argument("path", nargs="?", help="A run directory, a "
+                      "checkpoint in one, an export folder or a .onnx / "
+                      ".tflite file, as predict takes.")
+  parser.add_argument("--name", help="URL name of PATH (default its model's "
+                      "registered name, e.g. deep_mnist_cnn).")
+  parser.add_argument("--model", action="append", default=[],
+                      metavar="NAME=PATH", help="Serve another model under "
+                      "NAME (repeatable).")
+  parser.add_argument("--checkpoint", help="With a run directory: the "
+                      "checkpoint to serve.")
+  parser.add_argument("--host", default="127.0.0.1",
+                      help="Interface (default 127.0.0.1, this machine "
+                      "only; 0.0.0.0 for every interface).")
+  parser.add_argument("--port", type=int, default=8501,
+                      help="TCP port (default 8501, TensorFlow Serving's "
+                      "REST port).")
+  parser.add_argument("--workers", type=int, default=1,
+                      help="Server processes, each with its own models.")
+  parser.add_argument("--max-batch-size", type=int, default=32,
+                      help="Images per model call at most (1: no "
+                      "batching).")
+  parser.add_argument("--max-wait-ms", type=float, default=2.0,
+                      help="How long a request waits for others to join its "
+                      "batch (default 2).")
+  parser.add_argument("--max-upload-mb", type=float, default=10.0,
+                      help="Largest request body in MiB (default 10).")
+  parser.add_argument("--top-k", type=int, default=5,
+                      help="Classes listed per prediction (default 5).")
+  parser.add_argument("--log-level", default="info",
+                      choices=("critical", "error", "warning", "info",
+                               "debug"))
+  parser.add_argument("--load-test", action="store_true",
+                      help="Serve nothing: start the server on a free port "
+                      "with and without batching, load it from --clients "
+                      "concurrent clients and print requests/s, latency and "
+                      "memory against in-process predict.")
+  parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32],
+                      help="With --load-test: client counts.")
+  parser.add_argument("--requests", type=int, default=400,
+                      help="With --load-test: requests per client count.")
+  parser.add_argument("--json", help="With --load-test: also write the rows "
+                      "here.")
+
+
+def _check_model_name(name: str) -> None:
+  from zoo.serve import app  # pylint: disable=g-import-not-at-top
+  try:
+    app.check_model_name(name)
+  except ValueError as e:
+    raise _UsageError(str(e)) from e
+
+
+def _serve_paths(args) -> Dict[str, str]:
+  """`{name: path}` of PATH (named later) and each --model NAME=PATH."""
+  paths = {}
+  for spec in args.model:
+    name, equals, path = spec.partition("=")
+    if not equals or not name or not path:
+      raise _UsageError(f"--model {spec!r}: write NAME=PATH, e.g. "
+                        "--model mnist=runs/x/export.")
+    if name in paths:
+      raise _UsageError(f"--model names {name!r} twice; give each model "
+                        "its own name.")
+    _check_model_name(name)
+    paths[name] = path
+  return paths
+
+
+def _serve(args) -> int:
+  named = _serve_paths(args)
+  if args.name and args.path is None:
+    raise _UsageError("--name names PATH; pass PATH too, or use --model "
+                      "NAME=PATH.")
+  if args.path is None and not named:
+    raise _UsageError("Pass a model: snt-zoo serve PATH, or --model "
+                      "NAME=PATH.")
+  if args.max_upload_mb <= 0:
+    raise _UsageError("--max-upload-mb must be more than 0.")
+  from zoo import serve  # pylint: disable=g-import-not-at-top
+  try:
+    options = serve.ServeOptions(
+        max_batch_size=args.max_batch_size, max_wait_ms=args.max_wait_ms,
+        max_upload_bytes=int(args.max_upload_mb * 1024 * 1024),
+        top_k=args.top_k)
+  except ValueError as e:
+    import re  # pylint: disable=g-import-not-at-top
+    raise _UsageError(re.sub(r"\bmax_\w+", lambda m: "--" + m.group().replace(
+        "_", "-"), str(e))) from e
+  if args.load_test:
+    if args.path is None or named:
+      raise _UsageError("--load-test measures one model: pass PATH only.")
+    if min(args.clients) < 1 or args.requests < 1:
+      raise _UsageError("--clients and --requests must be at least 1.")
+    import json  # pylint: disable=g-import-not-at-top
+    import pathlib  # pylint: disable=g-import-not-at-top
+    from zoo.serve import load_test  # pylint: disable=g-import-not-at-top
+    rows = load_test.measure(args.path, args.clients, args.requests,
+                             options.max_batch_size, options.max_wait_ms)
+    print(load_test.format_table(rows))
+    if args.json:
+      pathlib.Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
+      print(f"Wrote {args.json}")
+    return 0
+  if args.workers < 1:
+    raise _UsageError("--workers must be at least 1.")
+  models = serve.load_models(named, args.checkpoint)
+  paths = dict(named)
+  if args.path is not None:
+    runtime = serve.load_models({"": args.path}, args.checkpoint)[""]
+    from zoo.serve import server  # pylint: disable=g-import-not-at-top
+    name = args.name or server.default_name(runtime)
+    _check_model_name(name)
+    if name in paths:
+      raise _UsageError(f"PATH and --model are both named {name!r}; pass "
+                        "--name.")
+    paths = {name: args.path, **paths}
+    models = {name: runtime, **models}
+  for name, runtime in models.items():
+    print(f"Serving {name}: {runtime.description} at "
+          f"http://{args.host}:{args.port}/v1/models/{name}", flush=True)
+  print(f"Page: http://{args.host}:{args.port}/  API: "
+        f"http://{args.host}:{args.port}/docs", flush=True)
+  try:
+    serve.serve(paths, options, args.host, args.port, args.workers,
+                args.checkpoint, args.log_level,
+                models=models if args.workers == 1 else None)
+  except ValueError as e:
+    raise _UsageError(str(e)) from e
+  return 0
+
+
 # The command ----------------------------------------------------------------
 
 _COMMANDS: Dict[str, tuple] = {
@@ -428,6 +563,9 @@ _COMMANDS: Dict[str, tuple] = {
     "models": (_models_arguments, _models,
                "List the registered models: parameters, input, pretrained "
                "weights, reference."),
+    "serve": (_serve_arguments, _serve,
+              "Serve runs and exports: TensorFlow Serving's REST API and a "
+              "page to try them."),
 }
 COMMANDS = tuple(_COMMANDS)
 

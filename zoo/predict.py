@@ -17,7 +17,8 @@ import dataclasses
 import os
 import pathlib
 import warnings
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import (BinaryIO, Iterable, Iterator, List, Optional, Sequence,
+                    Tuple, Union)
 
 import numpy as np
 from PIL import Image
@@ -41,11 +42,25 @@ def read_image(path: os.PathLike, channels: int) -> np.ndarray:
     raise ImageReadError("no such file")
   if path.is_dir():
     raise ImageReadError("is a directory")
+  return decode_image(path, channels)
+
+
+def decode_image(source: Union[os.PathLike, BinaryIO], channels: int
+                 ) -> np.ndarray:
+  """Decodes an image (a path or a binary file object) as uint8
+  `[H, W, channels]` (L or RGB).
+
+  Images over Pillow's `Image.MAX_IMAGE_PIXELS` limit (twice it: a
+  decompression bomb) are refused before their pixels are decoded.
+
+  Raises:
+    ImageReadError: Saying why, if the data is not an image or is truncated.
+  """
   try:
     with warnings.catch_warnings():
       # Between Pillow's two limits an image decodes; only the error counts.
       warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-      with Image.open(path) as image:
+      with Image.open(source) as image:
         image = image.convert("L" if channels == 1 else "RGB")
         array = np.asarray(image, dtype=np.uint8)
   except UnidentifiedImageError:

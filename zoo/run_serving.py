@@ -27,6 +27,7 @@ from zoo import calibration
 from zoo.serving import artifact
 from zoo.serving import runtimes
 from zoo.serving.artifact import ExportError
+from zoo.training.run_dir import RESOLVED_PRECISION_KEY
 from zoo.training.run_dir import RunDir
 
 #: Training images that calibrate the int8 quantisation ranges.
@@ -129,6 +130,79 @@ def load(path: os.PathLike,
                         "directory only.")
     return runtimes.load_export(path)
   return load_run(path, checkpoint)
+
+
+def run_of(runtime: runtimes.Runtime) -> Optional[RunDir]:
+  """The training run behind a runtime: its own, or the one an export
+  records (`run_dir` in its description) when it is still on disk, else
+  the run directory holding the export (moved with it) when it trained
+  the same model."""
+  if isinstance(runtime, RunRuntime):
+    return runtime.run
+  recorded = runtime.info.get("run_dir")
+  if recorded and RunDir(recorded).is_run():
+    return RunDir(recorded)
+  model = runtime.info.get("model")
+  for folder in (runtime.path.parent, runtime.path.parent.parent):
+    run = RunDir(folder)
+    try:
+      if model and run.is_run() and run.model_name == model:
+        return run
+    except Exception:  # pylint: disable=broad-except
+      continue  # An unreadable config: not this run.
+  return None
+
+
+def recorded_evaluation(run: RunDir) -> Optional[Dict[str, Any]]:
+  """The run's last evaluation record in metrics.jsonl (`split`, `step`,
+  `accuracy`, `loss`), or None when it logged none."""
+  evaluations = [record for record in run.read_metrics()
+                 if record.get("split", "train") != "train"
+                 and "accuracy" in record]
+  return evaluations[-1] if evaluations else None
+
+
+def model_card(runtime: runtimes.Runtime) -> Dict[str, Any]:
+  """What is known of a loaded model, for a server or a report.
+
+  Returns:
+    `model`, `parameters` (trainable, when the model itself is loaded),
+    `data_source`, `precision`, `format`, `kind`, `checkpoint`, `run_dir`
+    (None when the run is not on disk), `evaluation` (the last recorded
+    evaluation: `split`, `step`, `accuracy`), `class_names`, `image_size`,
+    `channels`, `normalization` and `calibration` (exports baked with a
+    temperature). Unknown values are None.
+  """
+  info = runtime.info
+  config = runtime.config
+  run = run_of(runtime)
+  precision = run.resolved_precision if run else (
+      config.get(RESOLVED_PRECISION_KEY)
+      or (config.get("train") or {}).get("precision"))
+  parameters = None
+  if isinstance(runtime, RunRuntime):
+    parameters = int(sum(int(np.prod(v.shape))
+                         for v in runtime.model.trainable_variables))
+  evaluation = recorded_evaluation(run) if run else None
+  return {
+      "model": info.get("model") or (config.get("model") or {}).get("name"),
+      "parameters": parameters,
+      "data_source": info.get("data_source"),
+      "precision": precision,
+      "format": runtime.format,
+      "kind": runtime.kind,
+      "checkpoint": (str(runtime.checkpoint) if runtime.checkpoint
+                     else None),
+      "run_dir": str(run.path) if run else None,
+      "evaluation": ({key: evaluation.get(key)
+                      for key in ("split", "step", "accuracy", "loss")}
+                     if evaluation else None),
+      "class_names": runtime.class_names,
+      "image_size": list(runtime.image_size),
+      "channels": runtime.channels,
+      "normalization": runtime.normalization,
+      "calibration": info.get("calibration"),
+  }
 
 
 # The splits a run's export and calibration read ------------------------------
