@@ -200,6 +200,7 @@ class Run:
     self.is_chief = distribute.is_chief(self.strategy)
     if self.is_chief:
       self.run_dir.make_directories()
+      self.run_dir.check_own_files()
     self._lock = self.run_dir.lock().acquire() if self.is_chief else None
     try:
       self._build()
@@ -449,9 +450,22 @@ class Run:
     return record
 
   def save(self, best: bool = False) -> Optional[str]:
-    """Saves a checkpoint of the current step if the weights are finite."""
+    """Saves a checkpoint of the current step if every variable is finite.
+
+    Raises:
+      TrainingStopped: If a saved variable (weights, their averages,
+        optimizer slots) is not finite: nothing is saved.
+      CheckpointSaveError: If the files cannot be written.
+    """
     if not self.trainer.weights_are_finite():
-      return None
+      raise TrainingStopped(
+          f"A variable to be saved at step {self.step} is not finite (the "
+          "weights, their moving averages or the optimizer's state), so no "
+          "checkpoint is saved; the last finite one is kept "
+          f"({self.manager.latest_checkpoint or 'none'}). Lower "
+          "train.optimizer.learning_rate or set train.clip_grad_norm, then "
+          "run again with a new run_dir.",
+          checkpoint=self.manager.latest_checkpoint)
     manager = self.best_manager if best else self.manager
     try:
       return manager.save(checkpoint_number=self.step)

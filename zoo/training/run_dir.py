@@ -387,6 +387,25 @@ class RunDir:
       raise RunDirError(f"Cannot write in {self.path} ({e.strerror or e}); "
                         "pass a run_dir on a writable disk.") from None
 
+  def check_own_files(self) -> None:
+    """Refuses a symbolic link (or a non-file) where the run writes a file.
+
+    The run's own files are written without following links anyway; this
+    says so before any work, in one line naming the link.
+
+    Raises:
+      zoo.datasets.safe_files.UnsafePathError: Naming the first such path.
+    """
+    for path in (self.path / LOCK_FILE, self.config_path, self.metrics_path,
+                 self.checkpoint_dir / "checkpoint",
+                 self.best_dir / "checkpoint"):
+      safe_files.check_not_link(path)
+    for directory in (self.path / CONFIG_HISTORY_DIR, self.visualize_dir):
+      if directory.is_symlink():
+        raise safe_files.UnsafePathError(
+            f"{directory} is a symbolic link; the run writes its own files "
+            "only, never through a link. Remove the link and run again.")
+
   def lock(self) -> RunLock:
     """The run directory's lock (`with run.lock(): ...`)."""
     return RunLock(self.path)
