@@ -17,16 +17,22 @@ the class folder or below it. Class names are the class folders' names,
 sorted; label i is the i-th name. Hidden files and folders (a leading dot),
 other files, files outside class folders and class folders without images
 are left out and reported in `info.notes` and the log, never an error
-(but a root with one class only is). Linked folders are followed; one
-already read within a class (a link loop) is left out and reported.
+(but a root with one class only is). Linked folders are followed, each real
+folder once in the whole tree: a folder already read (a link loop, a link
+back to ROOT, a class folder linking to another class, two links to one
+folder) is left out and reported, so no image gets two labels. Links that
+lead outside ROOT are left out and reported unless `outside_links=True`;
+FIFOs, devices and sockets are reported without being opened, and names
+that are not valid UTF-8 are reported (escaped) for renaming.
 Files that do not decode are handled by `on_corrupt` (see
 `image_files.py`, whose pipeline this dataset uses).
 """
 
 import logging
 import os
+import stat
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -49,6 +55,35 @@ def _examples(names: Sequence[str], limit: int = 3) -> str:
   return shown + (", ..." if len(names) > limit else "")
 
 
+def shown_name(name: str) -> str:
+  """A file name as printable text (bytes not valid UTF-8 escaped)."""
+  return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(name: str) -> bool:
+  try:
+    name.encode("utf-8")
+  except UnicodeEncodeError:
+    return False
+  return True
+
+
+class _Tree:
+  """What the walk of one data directory has read, across all its folders."""
+
+  def __init__(self, root: Path, outside_links: bool = False):
+    self.root = os.path.realpath(root)
+    self.outside_links = outside_links
+    self.seen = {self.root}
+
+  def is_inside(self, real: str) -> bool:
+    return real == self.root or real.startswith(self.root.rstrip(os.sep)
+                                                + os.sep)
+
+  def allowed(self, real: str) -> bool:
+    return self.outside_links or self.is_inside(real)
+
+
 class _Listing:
   """What was found under one folder of class folders, and what was left out."""
 
@@ -58,6 +93,9 @@ class _Listing:
     self.other_files: List[str] = []
     self.loose_files: List[str] = []
     self.repeated: List[str] = []
+    self.outside: List[str] = []
+    self.special: List[str] = []
+    self.bad_names: List[str] = []
 
   def notes(self, where: str) -> List[str]:
     notes = []
@@ -73,59 +111,97 @@ class _Listing:
                    f"ignored in {where}: {_examples(self.loose_files)}")
     if self.repeated:
       notes.append(f"{len(self.repeated)} linked folder(s) already read "
-                   f"(a symbolic link loop or a second link) ignored in "
-                   f"{where}: {_examples(self.repeated)}")
+                   f"(a symbolic link loop, a link back up, or a second link "
+                   f"to one folder) ignored in {where}, so no image has two "
+                   f"labels: {_examples(self.repeated)}")
+    if self.outside:
+      notes.append(f"{len(self.outside)} symbolic link(s) leading outside "
+                   f"the data directory ignored in {where} (set "
+                   f"data.outside_links=true to read them): "
+                   f"{_examples(self.outside)}")
+    if self.special:
+      notes.append(f"{len(self.special)} entry(ies) that are not regular "
+                   f"files (FIFOs, devices, sockets) ignored, unopened, in "
+                   f"{where}: {_examples(self.special)}")
+    if self.bad_names:
+      notes.append(f"{len(self.bad_names)} name(s) that are not valid UTF-8 "
+                   f"ignored in {where} (rename them): "
+                   f"{_examples(self.bad_names)}")
     return notes
 
 
-def list_class_folders(base: Path) -> _Listing:
+def list_class_folders(base: Path, tree: Optional[_Tree] = None) -> _Listing:
   """Lists the images of each class folder directly under `base`.
 
   Args:
     base: a folder holding one folder per class.
+    tree: the walk of the whole data directory this folder belongs to
+      (default: `base` is the data directory).
 
   Returns:
     A listing: class name -> sorted image paths (empty for a class folder
     without images), and the entries left out.
   """
+  tree = tree or _Tree(base)
+  tree.seen.add(os.path.realpath(base))
   listing = _Listing()
   for entry in sorted(os.scandir(base), key=lambda e: e.name):
     if entry.name.startswith("."):
-      listing.hidden.append(entry.name)
+      listing.hidden.append(shown_name(entry.name))
+    elif not _is_utf8(entry.name):
+      listing.bad_names.append(shown_name(entry.name))
     elif entry.is_dir():
       listing.classes[entry.name] = _images_below(Path(entry.path), listing,
-                                                  base)
+                                                  base, tree)
     else:
       listing.loose_files.append(entry.name)
   return listing
 
 
-def _images_below(folder: Path, listing: _Listing, base: Path) -> List[Path]:
+def _images_below(folder: Path, listing: _Listing, base: Path,
+                  tree: _Tree) -> List[Path]:
   """Image files in `folder` and its sub-folders, sorted by path.
 
-  Symbolic links to folders are followed, but a folder already walked (a
-  link loop, or two links to one folder) is walked once.
+  Symbolic links to folders are followed, but a real folder already walked
+  anywhere in the tree is not walked again, and one outside the data
+  directory only with `outside_links`.
   """
   images = []
-  seen = set()
   for directory, folders, files in os.walk(folder, followlinks=True):
     relative = Path(directory).relative_to(base)
     real = os.path.realpath(directory)
-    if real in seen:
-      listing.repeated.append(str(relative))
+    if not tree.allowed(real):
+      listing.outside.append(shown_name(str(relative)))
       folders[:] = []
       continue
-    seen.add(real)
-    listing.hidden.extend(str(relative / f) for f in folders
-                          if f.startswith("."))
-    folders[:] = sorted(f for f in folders if not f.startswith("."))
-    for name in sorted(files):
+    if real in tree.seen:
+      listing.repeated.append(shown_name(str(relative)))
+      folders[:] = []
+      continue
+    tree.seen.add(real)
+    kept = []
+    for name in sorted(folders):
       if name.startswith("."):
-        listing.hidden.append(str(relative / name))
-      elif name.lower().endswith(image_files.IMAGE_EXTENSIONS):
-        images.append(Path(directory) / name)
+        listing.hidden.append(shown_name(str(relative / name)))
+      elif not _is_utf8(name):
+        listing.bad_names.append(shown_name(str(relative / name)))
       else:
+        kept.append(name)
+    folders[:] = kept
+    for name in sorted(files):
+      path = Path(directory) / name
+      if name.startswith("."):
+        listing.hidden.append(shown_name(str(relative / name)))
+      elif not _is_utf8(name):
+        listing.bad_names.append(shown_name(str(relative / name)))
+      elif not name.lower().endswith(image_files.IMAGE_EXTENSIONS):
         listing.other_files.append(str(relative / name))
+      elif path.is_symlink() and not tree.allowed(os.path.realpath(path)):
+        listing.outside.append(str(relative / name))
+      elif path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        listing.special.append(str(relative / name))
+      else:
+        images.append(path)  # A broken link is named by the scan.
   return sorted(images)
 
 
@@ -153,12 +229,14 @@ def _resolve_root(data_dir) -> Path:
   return root
 
 
-def _list(root: Path) -> Tuple[Dict[str, Dict[str, List[Path]]], List[str]]:
+def _list(root: Path, outside_links: bool = False
+          ) -> Tuple[Dict[str, Dict[str, List[Path]]], List[str]]:
   """split folder ('' for none) -> class -> images, and notes."""
   split_folders = _split_layout(root)
   notes = []
+  tree = _Tree(root, outside_links)
   if not split_folders:
-    listing = list_class_folders(root)
+    listing = list_class_folders(root, tree)
     notes.extend(listing.notes(str(root)))
     return {"": listing.classes}, notes
   found = {}
@@ -175,8 +253,9 @@ def _list(root: Path) -> Tuple[Dict[str, Dict[str, List[Path]]], List[str]]:
     notes.append(f"folder(s) other than {'/, '.join(SPLIT_FOLDERS)}/ ignored "
                  f"in {root}: {_examples(ignored)}")
   notes.extend(top.notes(str(root)))
+  tree.seen.update(os.path.realpath(root / split) for split in split_folders)
   for split in split_folders:
-    listing = list_class_folders(root / split)
+    listing = list_class_folders(root / split, tree)
     notes.extend(listing.notes(str(root / split)))
     found[split] = listing.classes
   return found, notes
@@ -223,7 +302,7 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   size = dataset_info.parse_image_size(
       options["image_size"], (DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE))
   root = _resolve_root(options["data_dir"])
-  found, notes = _list(root)
+  found, notes = _list(root, bool(options.get("outside_links")))
   class_names, class_notes = _class_names(found, root)
   notes.extend(class_notes)
   label_of = {class_name: i for i, class_name in enumerate(class_names)}
@@ -275,4 +354,5 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
                  "another split (data.eval_split).")
   return image_files.prepared(name, files, class_names, size,
                               f"directory {root.absolute()} ({how})", notes,
-                              empty_fix=empty_fix)
+                              empty_fix=empty_fix,
+                              on_corrupt=options["on_corrupt"])

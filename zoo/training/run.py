@@ -140,6 +140,19 @@ def initialise_from(model, finetune: Dict[str, Any]) -> str:
     return f"checkpoint {path} (backbone; new {model.num_classes}-class head)"
 
 
+@contextlib.contextmanager
+def _decode_failures_named():
+  """An image that no longer decodes in tf.data: a DatasetError naming it."""
+  try:
+    yield
+  except tf.errors.InvalidArgumentError as e:
+    from zoo.datasets import image_files  # pylint: disable=g-import-not-at-top
+    line = image_files.undecodable_file(e)
+    if line is None:
+      raise
+    raise datasets.DatasetError(line) from None
+
+
 class _StopFlag:
   """Turns SIGINT/SIGTERM into a flag the loop checks after each step."""
 
@@ -440,7 +453,8 @@ class Run:
   def evaluate(self) -> Dict[str, Any]:
     """Evaluates the whole evaluation split, logs and returns the record."""
     start = time.perf_counter()
-    result = self.trainer.evaluate(self.eval_ds)
+    with _decode_failures_named():
+      result = self.trainer.evaluate(self.eval_ds)
     elapsed = time.perf_counter() - start
     record = {"step": self.step, "split": self.config["data"]["eval_split"],
               "loss": result["loss"], "accuracy": result["accuracy"],
@@ -503,7 +517,8 @@ class Run:
       cleanup.callback(progress.close)
       step = self.step
       while step < steps:
-        images, labels = next(self._iterator)
+        with _decode_failures_named():
+          images, labels = next(self._iterator)
         if step == 0:
           for action in self.actions:
             action.on_first_batch(self, images)
