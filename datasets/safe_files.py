@@ -20,7 +20,7 @@ import pathlib
 import shutil
 import stat
 import tempfile
-from typing import IO, Union
+from typing import IO, Callable, Union
 
 PathLike = Union[str, os.PathLike]
 
@@ -66,6 +66,32 @@ def write_bytes(path: PathLike, data: bytes) -> None:
     os.umask(umask)
     os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private.
     check_not_link(path)  # It may have appeared since.
+    os.replace(temporary, path)
+  except BaseException:
+    if os.path.lexists(temporary):
+      os.unlink(temporary)
+    raise
+
+
+def write_with(path: PathLike, write: Callable[[str], None]) -> None:
+  """Has `write(temporary_path)` write the file, then renames it to `path`.
+
+  For writers that take a path (`figure.savefig`, `image.save`): the
+  temporary keeps `path`'s extension, which they read the format from.
+
+  Raises:
+    UnsafePathError: If `path` is a link or not a regular file.
+  """
+  path = check_not_link(path)
+  handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.",
+                                       suffix=path.suffix, dir=path.parent)
+  os.close(handle)
+  try:
+    write(temporary)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
+    check_not_link(path)
     os.replace(temporary, path)
   except BaseException:
     if os.path.lexists(temporary):

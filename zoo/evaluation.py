@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterable, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
+from zoo.datasets import safe_files
 from zoo import calibration
 from zoo import run_serving
 from zoo.serving import runtimes
@@ -251,5 +252,5 @@ def write_result(result: Dict[str, Any],
   default = result.pop("default_output", None)
   path = pathlib.Path(output or default)
   path.parent.mkdir(parents=True, exist_ok=True)
-  path.write_text(json.dumps(result, indent=2) + "\n")
+  safe_files.write_text(path, json.dumps(result, indent=2) + "\n")
   return path

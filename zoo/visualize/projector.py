@@ -15,6 +15,7 @@ from PIL import Image
 import tensorflow as tf
 from tensorboard.plugins import projector
 
+from zoo.datasets import safe_files
 from zoo import evaluation
 from zoo.visualize import _common
 from zoo.visualize import images as image_lib
@@ -120,11 +121,11 @@ def write_embeddings(run: _common.RunLike, model=None,
       checkpoint, str(directory), max_to_keep=1,
       checkpoint_name=CHECKPOINT_NAME).save()
   metadata = directory / METADATA_FILE
-  metadata.write_text(metadata_tsv(predicted["labels"],
-                                   predicted["predictions"], run.class_names))
+  safe_files.write_text(metadata, metadata_tsv(
+      predicted["labels"], predicted["predictions"], run.class_names))
   sprite = directory / SPRITE_FILE
-  sprite_image(image_lib.image_to_uint8(images, run.normalization)).save(
-      sprite)
+  safe_files.write_with(sprite, sprite_image(
+      image_lib.image_to_uint8(images, run.normalization)).save)
   projector.visualize_embeddings(str(directory), projector_config())
   # An event file makes the folder a run that TensorBoard lists.
   writer = tf.summary.create_file_writer(str(directory))
