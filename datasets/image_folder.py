@@ -196,12 +196,14 @@ def _images_below(folder: Path, listing: _Listing, base: Path,
         listing.bad_names.append(shown_name(str(relative / name)))
       elif not name.lower().endswith(image_files.IMAGE_EXTENSIONS):
         listing.other_files.append(str(relative / name))
+      elif not path.exists():
+        images.append(path)  # A broken link: the scan names it.
       elif path.is_symlink() and not tree.allowed(os.path.realpath(path)):
         listing.outside.append(str(relative / name))
-      elif path.exists() and not stat.S_ISREG(path.stat().st_mode):
+      elif not stat.S_ISREG(path.stat().st_mode):
         listing.special.append(str(relative / name))
       else:
-        images.append(path)  # A broken link is named by the scan.
+        images.append(path)
   return sorted(images)
 
 

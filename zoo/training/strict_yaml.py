@@ -55,6 +55,8 @@ class _StrictLoader(yaml.SafeLoader):
       self._depth -= 1
 
   def construct_mapping(self, node, deep=False):
+    if isinstance(node, yaml.MappingNode):
+      self.flatten_mapping(node)  # `<<: *base` merges, then keys are checked.
     seen = set()
     for key_node, _ in node.value:
       key = self.construct_object(key_node, deep=True)
