@@ -75,6 +75,8 @@ class _Tree:
     self.root = os.path.realpath(root)
     self.outside_links = outside_links
     self.seen = {self.root}
+    #: Real path of each class folder -> the class folder's own path.
+    self.owners: Dict[str, str] = {}
 
   def is_inside(self, real: str) -> bool:
     return real == self.root or real.startswith(self.root.rstrip(os.sep)
@@ -145,7 +147,14 @@ def list_class_folders(base: Path, tree: Optional[_Tree] = None) -> _Listing:
   tree = tree or _Tree(base)
   tree.seen.add(os.path.realpath(base))
   listing = _Listing()
-  for entry in sorted(os.scandir(base), key=lambda e: e.name):
+  entries = sorted(os.scandir(base), key=lambda e: e.name)
+  # Each real class folder belongs to the first class folder that is it,
+  # so a link from one class into another never relabels its images.
+  for entry in entries:
+    if (not entry.name.startswith(".") and _is_utf8(entry.name) and
+        entry.is_dir()):
+      tree.owners.setdefault(os.path.realpath(entry.path), entry.path)
+  for entry in entries:
     if entry.name.startswith("."):
       listing.hidden.append(shown_name(entry.name))
     elif not _is_utf8(entry.name):
@@ -170,6 +179,11 @@ def _images_below(folder: Path, listing: _Listing, base: Path,
   for directory, folders, files in os.walk(folder, followlinks=True):
     relative = Path(directory).relative_to(base)
     real = os.path.realpath(directory)
+    owner = tree.owners.get(real)
+    if owner is not None and owner != str(folder):
+      listing.repeated.append(shown_name(str(relative)))
+      folders[:] = []
+      continue
     if not tree.allowed(real):
       listing.outside.append(shown_name(str(relative)))
       folders[:] = []
