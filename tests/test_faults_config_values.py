@@ -44,6 +44,10 @@ _BASE = "softmax_mnist_quick"
     ("train.steps=99999999999999999999", "train.steps"),
     ("data.batch_size=4294967296", "data.batch_size"),
     ("seed=-1", "seed"),
+    ("model.name=5", "model.name"),
+    ("data.data_dir=5", "data.data_dir"),
+    ("data.image_size=[99999999999, 5]", "data.image_size"),
+    ("model.num_classes=.inf", "model.num_classes"),
     ("seed=99999999999", "seed"),
     ("train.steps=1e400", "train.steps"),
 ])
@@ -52,6 +56,14 @@ def test_a_bad_value_is_one_line_naming_its_key(override, key):
     training.load_config(_BASE, [override])
   message = str(error.value)
   assert "\n" not in message and message.startswith(key), message
+
+
+def test_epochs_that_overflow_a_step_counter_are_one_line():
+  import importlib  # pylint: disable=g-import-not-at-top
+  run_lib = importlib.import_module("zoo.training.run")
+  config = training.load_config(_BASE, ["train.epochs=1e12"])
+  with pytest.raises(config_lib.ConfigError, match="^train.epochs=.*fewer"):
+    run_lib.steps_of(config, 60000)
 
 
 def test_a_partial_section_override_keeps_the_other_keys():

@@ -245,6 +245,10 @@ def validate(config: Config) -> None:
   if not isinstance(model, dict) or "name" not in model:
     raise ConfigError("Config needs a model section with a name, e.g. "
                       "model: {name: deep_mnist_cnn}.")
+  if not isinstance(model["name"], str):
+    raise ConfigError(f"model.name must be a model's name (a string), got "
+                      f"{model['name']!r}; choose one of "
+                      f"{', '.join(_registry.list_models())}.")
   try:
     arguments = _registry.model_arguments(model["name"])
   except ValueError as e:
@@ -300,6 +304,7 @@ def _check_numbers(config: Config) -> None:
 #: Keys whose default is null (or empty): the type a value must have.
 _UNSET_TYPES = {
     "run_dir": "path",
+    "data.data_dir": "path",
     "train.epochs": "number",
     "train.clip_grad_norm": "number",
     "train.ema_decay": "number",

@@ -96,8 +96,14 @@ def steps_of(config: Dict[str, Any], num_train_examples: int) -> int:
   """`train.steps`, or `train.epochs` worth of batches when set."""
   train = config["train"]
   if train["epochs"]:
-    return int(math.ceil(train["epochs"] * num_train_examples /
-                         config["data"]["batch_size"]))
+    steps = int(math.ceil(train["epochs"] * num_train_examples /
+                          config["data"]["batch_size"]))
+    if steps > config_lib.MAX_INT:
+      raise config_lib.ConfigError(
+          f"train.epochs={train['epochs']!r} is {steps} steps of "
+          f"{config['data']['batch_size']} examples, more than "
+          f"{config_lib.MAX_INT}; set fewer epochs.")
+    return steps
   return int(train["steps"])
 
 
