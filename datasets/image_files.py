@@ -22,6 +22,7 @@ everything after that is here:
 """
 
 import concurrent.futures
+import contextlib
 import hashlib
 import io
 import json
@@ -337,6 +338,22 @@ def file_dataset(paths: Sequence[Path], labels: np.ndarray,
   return dataset.cache()
 
 
+@contextlib.contextmanager
+def decode_failures_named():
+  """Turns a `file_dataset` decode failure met while iterating into one line.
+
+  Raises:
+    DatasetError: Naming the file (any other error passes unchanged).
+  """
+  try:
+    yield
+  except tf.errors.InvalidArgumentError as e:
+    line = undecodable_file(e)
+    if line is None:
+      raise
+    raise DatasetError(line) from None
+
+
 def undecodable_file(error: Exception) -> Optional[str]:
   """The one line for a `file_dataset` decode failure (None: another error).
 
@@ -348,10 +365,9 @@ def undecodable_file(error: Exception) -> Optional[str]:
     return None
   rest = message.split(DECODE_FAILURE, 1)[1]
   files = rest.splitlines()[0].strip(" []'\"") if rest.strip() else "?"
-  return (f"{files} passed the scan but did not decode when read for "
-          "training (changed since it was scanned, or unreadable now); "
-          "replace or delete it, or set data.on_corrupt=skip to train "
-          "without it.")
+  return (f"{files} passed the scan but did not decode when read (it "
+          "changed since it was scanned, or cannot be read now); replace or "
+          "delete it, or set data.on_corrupt=skip to go on without it.")
 
 
 def prepared(name: str, files: Dict[str, SplitFiles],

@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterable, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
+from zoo.datasets import image_files
 from zoo.datasets import safe_files
 from zoo import calibration
 from zoo import run_serving
@@ -175,9 +176,10 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
     batches = batches.unbatch().take(max_examples).batch(batch_size)
   start = time.perf_counter()
   all_logits, all_labels = [], []
-  for images, labels in batches:
-    all_logits.append(runtime.logits(images))
-    all_labels.append(labels.numpy())
+  with image_files.decode_failures_named():
+    for images, labels in batches:
+      all_logits.append(runtime.logits(images))
+      all_labels.append(labels.numpy())
   elapsed = time.perf_counter() - start
   if not all_logits:
     raise EvaluationError(f"Split {split!r} of {data['name']} is empty.")

@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import datasets
+from zoo.datasets import image_files
 from zoo.training import config as config_lib
 from zoo.training.actions import RunAction
 from zoo.training import distribute
@@ -144,19 +145,6 @@ def initialise_from(model, finetune: Dict[str, Any]) -> str:
     for variable, value in zip(head.variables, fresh):
       variable.assign(value)
     return f"checkpoint {path} (backbone; new {model.num_classes}-class head)"
-
-
-@contextlib.contextmanager
-def _decode_failures_named():
-  """An image that no longer decodes in tf.data: a DatasetError naming it."""
-  try:
-    yield
-  except tf.errors.InvalidArgumentError as e:
-    from zoo.datasets import image_files  # pylint: disable=g-import-not-at-top
-    line = image_files.undecodable_file(e)
-    if line is None:
-      raise
-    raise datasets.DatasetError(line) from None
 
 
 class _StopFlag:
@@ -459,7 +447,7 @@ class Run:
   def evaluate(self) -> Dict[str, Any]:
     """Evaluates the whole evaluation split, logs and returns the record."""
     start = time.perf_counter()
-    with _decode_failures_named():
+    with image_files.decode_failures_named():
       result = self.trainer.evaluate(self.eval_ds)
     elapsed = time.perf_counter() - start
     record = {"step": self.step, "split": self.config["data"]["eval_split"],
@@ -523,7 +511,7 @@ class Run:
       cleanup.callback(progress.close)
       step = self.step
       while step < steps:
-        with _decode_failures_named():
+        with image_files.decode_failures_named():
           images, labels = next(self._iterator)
         if step == 0:
           for action in self.actions:

@@ -32,6 +32,7 @@ import yaml
 
 from zoo.datasets import safe_files
 from zoo.models import _registry
+from zoo.training import strict_yaml
 
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.jsonl"
@@ -317,8 +318,8 @@ class RunDir:
           f"{self.path} is not a run directory: it has no {CONFIG_FILE}. Pass "
           "the directory a training run wrote (runs/<config>-<timestamp>).")
     try:
-      config = yaml.safe_load(self.config_path.read_text())
-    except (OSError, yaml.YAMLError) as e:
+      config = strict_yaml.load(self.config_path.read_text())
+    except (OSError, yaml.YAMLError, strict_yaml.StrictYamlError) as e:
       raise RunDirError(f"{self.config_path} cannot be read: {e}") from e
     if not isinstance(config, dict) or "model" not in config:
       raise RunDirError(f"{self.config_path} is not a run config (no model "
