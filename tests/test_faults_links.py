@@ -144,3 +144,25 @@ def _umask():
   mask = os.umask(0)
   os.umask(mask)
   return mask
+
+
+def test_pictures_never_go_through_a_linked_folder_or_file(tmp_path,
+                                                          sentinel):
+  from zoo.visualize import curves  # pylint: disable=g-import-not-at-top
+  run = RunDir(tmp_path / "run")
+  run.path.mkdir()
+  for step in (1, 2):
+    run.append_metrics({"step": step, "split": "train", "loss": 1.0,
+                        "accuracy": 0.5})
+  run.visualize_dir.symlink_to(sentinel.path, target_is_directory=True)
+  with pytest.raises(safe_files.UnsafePathError, match="--out DIR"):
+    curves.write_curves(run)
+  run.visualize_dir.unlink()
+  run.visualize_dir.mkdir()
+  _link(run.visualize_dir / "curves.png", sentinel.file)
+  with pytest.raises(safe_files.UnsafePathError, match="curves.png"):
+    curves.write_curves(run)
+  assert sentinel.unchanged()
+  (run.visualize_dir / "curves.png").unlink()
+  curves.write_curves(run)
+  assert (run.visualize_dir / "curves.png").stat().st_size > 0
