@@ -269,7 +269,14 @@ def _list(root: Path, outside_links: bool = False
     notes.append(f"folder(s) other than {'/, '.join(SPLIT_FOLDERS)}/ ignored "
                  f"in {root}: {_examples(ignored)}")
   notes.extend(top.notes(str(root)))
-  tree.seen.update(os.path.realpath(root / split) for split in split_folders)
+  for split in split_folders:
+    real = os.path.realpath(root / split)
+    if not tree.allowed(real):
+      raise DatasetError(
+          f"{root / split} is a link leading outside {root} (to {real}); "
+          "move the folder into the data directory, or set "
+          "data.outside_links=true to read it there.")
+    tree.seen.add(real)
   for split in split_folders:
     listing = list_class_folders(root / split, tree)
     notes.extend(listing.notes(str(root / split)))

@@ -111,9 +111,15 @@ def _open_nofollow(path: PathLike, flags: int, mode: str) -> IO:
   except OSError:
     check_not_link(path)  # ELOOP: say it is a link, in one line.
     raise
-  if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+  status = os.fstat(descriptor)
+  if not stat.S_ISREG(status.st_mode):
     os.close(descriptor)
     check_not_link(path)
+  if status.st_nlink > 1:
+    os.close(descriptor)
+    raise UnsafePathError(
+        f"{path} has {status.st_nlink} hard links: writing it would change "
+        "another file too. Remove it (a copy is fine) and run again.")
   return os.fdopen(descriptor, mode)
 
 

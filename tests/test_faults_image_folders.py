@@ -99,6 +99,18 @@ def test_links_leaving_the_data_directory_are_reported_or_allowed(
   assert sentinel.unchanged()
 
 
+def test_a_split_folder_leading_outside_is_refused(tmp_path, sentinel):
+  root = tmp_path / "data"
+  _tree(root / "train")
+  _tree(tmp_path / "elsewhere")
+  (root / "test").symlink_to(tmp_path / "elsewhere")
+  with pytest.raises(datasets.DatasetError, match="test is a link leading "
+                     "outside.*outside_links=true"):
+    _prepare(root)
+  assert _examples(_prepare(root, outside_links=True)) == 4 * _PER_CLASS
+  assert sentinel.unchanged()
+
+
 def test_fifos_and_devices_are_named_unopened(tmp_path):
   root = _tree(tmp_path / "data")
   os.mkfifo(root / "a" / "pipe.png")

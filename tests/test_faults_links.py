@@ -122,6 +122,19 @@ def test_a_data_cache_file_that_is_a_link_is_left_alone(tmp_path, sentinel,
   assert sentinel.unchanged()
 
 
+def test_a_hard_link_in_place_of_an_appended_file_is_refused(tmp_path,
+                                                            sentinel):
+  run = RunDir(tmp_path / "run")
+  run.path.mkdir()
+  os.link(sentinel.file, run.metrics_path)
+  with pytest.raises(safe_files.UnsafePathError, match="hard links"):
+    run.append_metrics({"step": 1})
+  os.link(sentinel.path / "victim.json", run.path / run_dir_lib.LOCK_FILE)
+  with pytest.raises(safe_files.UnsafePathError, match="hard links"):
+    run.lock().acquire()
+  assert sentinel.unchanged()
+
+
 def test_writes_are_whole_and_keep_the_umask(tmp_path):
   path = tmp_path / "file.txt"
   safe_files.write_text(path, "one\n")
