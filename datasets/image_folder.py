@@ -100,36 +100,27 @@ class _Listing:
     self.bad_names: List[str] = []
 
   def notes(self, where: str) -> List[str]:
-    notes = []
-    if self.hidden:
-      notes.append(f"{len(self.hidden)} hidden file(s) or folder(s) ignored "
-                   f"in {where}: {_examples(self.hidden)}")
-    if self.other_files:
-      notes.append(f"{len(self.other_files)} file(s) without an image "
-                   f"extension ({', '.join(image_files.IMAGE_EXTENSIONS)}) "
-                   f"ignored in {where}: {_examples(self.other_files)}")
-    if self.loose_files:
-      notes.append(f"{len(self.loose_files)} file(s) outside class folders "
-                   f"ignored in {where}: {_examples(self.loose_files)}")
-    if self.repeated:
-      notes.append(f"{len(self.repeated)} linked folder(s) already read "
-                   f"(a symbolic link loop, a link back up, or a second link "
-                   f"to one folder) ignored in {where}, so no image has two "
-                   f"labels: {_examples(self.repeated)}")
-    if self.outside:
-      notes.append(f"{len(self.outside)} symbolic link(s) leading outside "
-                   f"the data directory ignored in {where} (set "
-                   f"data.outside_links=true to read them): "
-                   f"{_examples(self.outside)}")
-    if self.special:
-      notes.append(f"{len(self.special)} entry(ies) that are not regular "
-                   f"files (FIFOs, devices, sockets) ignored, unopened, in "
-                   f"{where}: {_examples(self.special)}")
-    if self.bad_names:
-      notes.append(f"{len(self.bad_names)} name(s) that are not valid UTF-8 "
-                   f"ignored in {where} (rename them): "
-                   f"{_examples(self.bad_names)}")
-    return notes
+    extensions = ", ".join(image_files.IMAGE_EXTENSIONS)
+    what_left_out = (
+        (self.hidden, "hidden file(s) or folder(s) ignored in {where}"),
+        (self.other_files, f"file(s) without an image extension "
+                           f"({extensions}) ignored in {{where}}"),
+        (self.loose_files, "file(s) outside class folders ignored in "
+                           "{where}"),
+        (self.repeated, "linked folder(s) already read (a symbolic link "
+                        "loop, a link back up, or a second link to one "
+                        "folder) ignored in {where}, so no image has two "
+                        "labels"),
+        (self.outside, "symbolic link(s) leading outside the data directory "
+                       "ignored in {where} (set data.outside_links=true to "
+                       "read them)"),
+        (self.special, "entry(ies) that are not regular files (FIFOs, "
+                       "devices, sockets) ignored, unopened, in {where}"),
+        (self.bad_names, "name(s) that are not valid UTF-8 ignored in "
+                         "{where} (rename them)"),
+    )
+    return [f"{len(names)} {text.format(where=where)}: {_examples(names)}"
+            for names, text in what_left_out if names]
 
 
 def list_class_folders(base: Path, tree: Optional[_Tree] = None) -> _Listing:

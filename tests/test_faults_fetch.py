@@ -6,7 +6,6 @@ install setuid/setgid bits, links, devices or paths outside the dataset;
 fetched for one dataset is never taken for another.
 """
 
-import hashlib
 import io
 import json
 import os
@@ -16,19 +15,14 @@ import tarfile
 import pytest
 
 from conftest import tree_digest
+import test_datasets_download as download_tests
 from test_datasets_download import server  # pylint: disable=unused-import
 from zoo.datasets import download
 from zoo.datasets.errors import DownloadError
 
 
 def _register(monkeypatch, name, files, extract=()):
-  remote = download.RemoteDataset(
-      base_urls=("http://127.0.0.1:9/",),
-      files=tuple(download.RemoteFile(
-          file_name, "sha256:" + hashlib.sha256(body).hexdigest(),
-          extract=file_name in extract) for file_name, body in files.items()),
-      manual_steps="copy the files into {dir}")
-  monkeypatch.setitem(download.REMOTE_DATASETS, name, remote)
+  download_tests.register(monkeypatch, files, extract, dataset=name)
 
 
 def _tar(members):
