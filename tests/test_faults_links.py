@@ -179,3 +179,12 @@ def test_pictures_never_go_through_a_linked_folder_or_file(tmp_path,
   (run.visualize_dir / "curves.png").unlink()
   curves.write_curves(run)
   assert (run.visualize_dir / "curves.png").stat().st_size > 0
+
+
+def test_a_linked_interrupted_save_is_never_removed(tmp_path, sentinel):
+  run = RunDir(tmp_path / "run")
+  run.checkpoint_dir.mkdir(parents=True)
+  (run.checkpoint_dir / "ckpt-7_temp").symlink_to(sentinel.path)
+  notes = run.tidy_checkpoints()
+  assert any("left ckpt-7_temp alone" in note for note in notes)
+  assert sentinel.unchanged()

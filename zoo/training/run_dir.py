@@ -537,7 +537,10 @@ class RunDir:
     if not directory.is_dir():
       return notes
     for entry in directory.iterdir():
-      if entry.is_dir() and _INTERRUPTED_SAVE.match(entry.name):
+      if entry.is_symlink() and _INTERRUPTED_SAVE.match(entry.name):
+        notes.append(f"left {entry.name} alone: a symbolic link, not an "
+                     "interrupted save of this run")
+      elif entry.is_dir() and _INTERRUPTED_SAVE.match(entry.name):
         shutil.rmtree(entry)
         notes.append(f"removed {entry.name}/ (an interrupted save)")
     on_disk = self.checkpoints_on_disk(directory)

@@ -8,6 +8,7 @@ The examples are a seeded sample with every class in it.
 import math
 import os
 import pathlib
+import re
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -110,8 +111,10 @@ def write_embeddings(run: _common.RunLike, model=None,
   predicted = evaluation.predict_dataset(model, batches, endpoint=endpoint)
   directory = pathlib.Path(out) if out else run.tensorboard_dir / PROJECTOR_DIR
   directory.mkdir(parents=True, exist_ok=True)
+  own = re.compile(rf"^{CHECKPOINT_NAME}-\d+\.(index|data-\d+-of-\d+)$")
   for stale in directory.glob(f"{CHECKPOINT_NAME}-*"):
-    stale.unlink()
+    if own.match(stale.name) and not stale.is_symlink():
+      stale.unlink()  # An earlier embedding's checkpoint, nothing else.
   checkpoint = tf.train.Checkpoint(embedding=tf.Variable(
       predicted["features"].astype(np.float32), trainable=False,
       name=CHECKPOINT_NAME))
