@@ -112,6 +112,28 @@ def test_a_model_without_a_checksum_loads_with_a_note(exports, tmp_path):
              for w in caught)
 
 
+def test_a_bare_tflite_cut_short_is_one_line_not_a_crash(exports, tmp_path):
+  bare = tmp_path / "copied.tflite"
+  data = (exports["tflite"] / "model.tflite").read_bytes()
+  results = []
+  for keep in (len(data) // 2, 64):
+    bare.write_bytes(data[:keep])
+    code = ("import sys, warnings; warnings.simplefilter('ignore'); "
+            "from zoo.serving import runtimes, artifact\n"
+            "try:\n"
+            f"  runtimes.load_export({str(bare)!r})\n"
+            "except artifact.ExportError as e:\n"
+            "  print('refused:', e)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=_ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            check=False)
+    results.append((keep, result.returncode, result.stdout,
+                    result.stderr[-300:]))
+  for keep, code, out, err in results:
+    assert code == 0, (keep, code, err)  # A segfault is -11.
+    assert "refused:" in out and "not a readable" in out, (keep, out)
+
+
 def test_verification_starts_no_tensorflow(exports):
   code = ("import sys; from zoo.serving import artifact; "
           f"assert artifact.verify({str(exports['onnx'])!r}) is None; "

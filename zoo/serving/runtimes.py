@@ -177,11 +177,13 @@ class TFLiteRuntime(Runtime):
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     from zoo.serving import formats  # pylint: disable=g-import-not-at-top
     try:
+      # Parsed in Python first: a file cut short fails here with an error,
+      # where the interpreter could crash the process.
+      info = formats.read_tflite_info(path) or info
       with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation.
         interpreter = tf.lite.Interpreter(model_path=str(path))
       self._runner = interpreter.get_signature_runner()
-      info = formats.read_tflite_info(path) or info
     except Exception as e:  # pylint: disable=broad-except
       raise unreadable(path, "TensorFlow Lite model", e) from None
     super().__init__(path, info)
