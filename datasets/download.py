@@ -21,6 +21,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 from zoo import download as _files
 
+from . import safe_files
 from .errors import DownloadError
 
 CACHE_ENV = _files.CACHE_ENV
@@ -121,9 +122,55 @@ def cache_dir(name: str) -> Path:
   return cache_root() / name
 
 
-def is_complete(directory: Path) -> bool:
-  """Whether `directory` holds a dataset that `fetch` finished writing."""
-  return (Path(directory) / COMPLETE_MARKER).is_file()
+def read_marker(directory: Path) -> Optional[Dict]:
+  """The completion marker of a fetched directory, or None without one.
+
+  The marker records `dataset` (its name) and `files` (each installed
+  file's relative path -> SHA-256 and size). Markers written before those
+  were recorded hold only the downloads; they read as `{"downloads": ...}`.
+  """
+  marker = Path(directory) / COMPLETE_MARKER
+  if marker.is_symlink() or not marker.is_file():
+    return None
+  try:
+    record = json.loads(marker.read_text())
+  except (OSError, ValueError):
+    return {}
+  if not isinstance(record, dict):
+    return {}
+  if "files" not in record:
+    return {"downloads": record}
+  return record
+
+
+def is_complete(directory: Path, name: Optional[str] = None) -> bool:
+  """Whether `directory` holds a dataset that `fetch` finished writing.
+
+  Args:
+    directory: The dataset directory.
+    name: The dataset it must hold (default: any). With a name, the marker
+      must record that dataset (older markers: its downloaded files must be
+      there), and every file it installed must be there at its size.
+  """
+  record = read_marker(Path(directory))
+  if record is None:
+    return False
+  if name is None:
+    return True
+  directory = Path(directory)
+  if "files" not in record:  # An older marker: only the downloads known.
+    remote = REMOTE_DATASETS.get(name)
+    return remote is not None and all(
+        (directory / f.filename).is_file() for f in remote.files
+        if not f.extract)
+  if record.get("dataset") != name or not isinstance(record["files"], dict):
+    return False
+  for relative, entry in record["files"].items():
+    path = directory / relative
+    if (path.is_symlink() or not path.is_file() or
+        path.stat().st_size != (entry or {}).get("size")):
+      return False
+  return True
 
 
 def _base_urls(remote: RemoteDataset, base_url: Optional[str]
@@ -154,7 +201,13 @@ def download_file(urls: Sequence[str], destination: Path, checksum: str,
 
 
 def _extract_tar(archive: Path, directory: Path) -> None:
-  """Unpacks a tar archive, refusing members that escape `directory`."""
+  """Unpacks a tar archive: regular files and directories only, inside.
+
+  Members that would leave `directory` and links, devices and FIFOs are
+  refused; permissions are those of plain data (no setuid, setgid or
+  sticky bit, nothing writable by others), with tarfile's "data" filter
+  where this Python has it.
+  """
   try:
     with tarfile.open(archive) as tar:
       root = directory.resolve()
@@ -166,9 +219,64 @@ def _extract_tar(archive: Path, directory: Path) -> None:
         if not (member.isfile() or member.isdir()):
           raise DownloadError(f"{archive.name}: member {member.name!r} is "
                               "not a regular file or directory.")
-      tar.extractall(directory)
+      if hasattr(tarfile, "data_filter"):
+        tar.extractall(directory, filter="data")
+      else:  # Python before 3.11.4: the same rules by hand.
+        for member in tar.getmembers():
+          member.mode = (member.mode or 0o644) & 0o755
+          member.uid = member.gid = 0
+          member.uname = member.gname = ""
+        tar.extractall(directory, numeric_owner=True)
   except (tarfile.TarError, EOFError, OSError) as e:
     raise DownloadError(f"{archive.name}: cannot extract ({e}).") from e
+
+
+def _installed_files(directory: Path) -> Dict[str, Dict]:
+  """`{relative path: {"sha256", "size"}}` of every file under `directory`."""
+  found = {}
+  for root, _, files in os.walk(directory):
+    for file_name in files:
+      path = Path(root, file_name)
+      if path.name == COMPLETE_MARKER and path.parent == directory:
+        continue
+      found[path.relative_to(directory).as_posix()] = {
+          "sha256": _digest(path, "sha256"), "size": path.stat().st_size}
+  return found
+
+
+def _install_over(staging: Path, directory: Path, name: str,
+                  record: Dict) -> None:
+  """Replaces the files an earlier fetch installed in `directory`.
+
+  Only files the earlier marker records are removed (or replaced); a file
+  someone added is kept, and one that the new files would replace is
+  refused before anything changes, unless it is byte-identical.
+  """
+  new_files = _installed_files(staging)
+  old_files = record.get("files")
+  if not isinstance(old_files, dict):  # An older marker: downloads only.
+    old_files = {k: None for k in record.get("downloads", {})}
+  for relative, entry in new_files.items():
+    target = directory / relative
+    if relative in old_files or not os.path.lexists(target):
+      continue
+    if (target.is_symlink() or not target.is_file() or
+        _digest(target, "sha256") != entry["sha256"]):
+      raise DownloadError(
+          f"{target} was not installed by fetch and the new {name} files "
+          "would replace it; nothing was changed. Move it away and run "
+          "fetch --force again.")
+  marker = directory / COMPLETE_MARKER
+  marker.unlink()  # Incomplete from here until the new marker is written.
+  for relative in old_files:
+    target = directory / relative
+    if target.is_symlink() or target.is_file():
+      target.unlink()
+  for relative in new_files:
+    target = directory / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staging / relative, target)
+  os.replace(staging / COMPLETE_MARKER, marker)
 
 
 def _manual_message(name: str, remote: RemoteDataset, urls: Sequence[str],
@@ -188,7 +296,9 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
 
   The files are downloaded into a temporary directory beside `directory`,
   checked, extracted, marked complete and then moved into place with one
-  `os.replace`. An existing complete directory is reused unless `force`.
+  `os.replace`. An existing complete directory of the same dataset is
+  reused unless `force`, which replaces only the files the earlier fetch
+  recorded in its marker (files added since are kept).
 
   Args:
     name: one of `REMOTE_DATASETS` (mnist, fashion_mnist, flowers17).
@@ -197,7 +307,8 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
       read from `$SNT_ZOO_DATA_URL`.
     retries: attempts per file after a dropped connection.
     timeout: socket timeout in seconds.
-    force: download again even if `directory` is complete.
+    force: download again even if `directory` is complete, or when files
+      an earlier fetch recorded there are missing or changed.
 
   Returns:
     The dataset directory.
@@ -212,21 +323,36 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
   remote = REMOTE_DATASETS[name]
   directory = Path(directory) if directory else cache_dir(name)
   directory = directory.expanduser().absolute()
-  if is_complete(directory) and not force:
+  if is_complete(directory, name) and not force:
     return directory
-  if (directory.exists() and any(directory.iterdir()) and
-      not is_complete(directory)):
+  record = read_marker(directory)
+  if directory.exists() and any(directory.iterdir()) and record is None:
     # Not ours (no completion marker): never replaced, --force or not.
     raise DownloadError(
         f"{directory} exists, is not empty and was not written by snt-zoo's "
         "fetch (it has no completion marker); nothing was changed. Point "
         "--dir at an empty or new directory.")
+  if record is not None and record.get("dataset", name) != name:
+    raise DownloadError(
+        f"{directory} holds the dataset {record.get('dataset')!r} fetched "
+        f"there, not {name!r}; nothing was changed. Point --dir at another "
+        "directory.")
+  if record == {}:
+    raise DownloadError(
+        f"{directory}/{COMPLETE_MARKER} cannot be read, so which files fetch "
+        "installed there is unknown; nothing was changed. Move the files "
+        "you want to keep elsewhere, remove the directory and fetch again.")
+  if record is not None and not force:
+    raise DownloadError(
+        f"{directory} was fetched before but files it recorded are missing "
+        "or changed; run fetch again with --force to replace only those "
+        "files (files you added are kept).")
   urls = _base_urls(remote, base_url)
   directory.parent.mkdir(parents=True, exist_ok=True)
   staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-",
                                   dir=directory.parent))
   try:
-    record = {}
+    downloads = {}
     for remote_file in remote.files:
       local = staging / remote_file.filename
       try:
@@ -235,23 +361,21 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
       except DownloadError as e:
         raise DownloadError(
             f"{e}\n{_manual_message(name, remote, urls, directory)}") from None
-      record[remote_file.filename] = {"url": used,
-                                      "checksum": remote_file.checksum}
+      downloads[remote_file.filename] = {"url": used,
+                                         "checksum": remote_file.checksum}
       if remote_file.extract:
         _extract_tar(local, staging)
         local.unlink()
-    (staging / COMPLETE_MARKER).write_text(json.dumps(record, indent=1))
-    old = None
-    if directory.exists():
-      # Only a dataset fetch itself completed (checked above) or an empty
-      # directory gets here; it is removed only once the new one is in place.
-      old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-",
-                                  dir=directory.parent))
-      old.rmdir()
-      os.replace(directory, old)
-    os.replace(staging, directory)
-    if old is not None:
-      shutil.rmtree(old, ignore_errors=True)
+    safe_files.write_text(staging / COMPLETE_MARKER, json.dumps(
+        {"dataset": name, "downloads": downloads,
+         "files": _installed_files(staging)}, indent=1))
+    if record is not None:
+      # A dataset fetch itself completed: only its own files are replaced.
+      _install_over(staging, directory, name, record)
+    else:
+      if directory.exists():
+        directory.rmdir()  # Empty (checked above).
+      os.replace(staging, directory)
   finally:
     if staging.exists():
       shutil.rmtree(staging, ignore_errors=True)

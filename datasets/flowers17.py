@@ -195,4 +195,5 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
                    np.asarray([label_of(i) for i in chosen], np.int32))
            for split, chosen in indices.items()}
   return image_files.prepared(name, files, CLASS_NAMES, size,
-                              f"{source} ({how})", notes)
+                              f"{source} ({how})", notes,
+                              on_corrupt=options["on_corrupt"])

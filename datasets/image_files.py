@@ -10,7 +10,7 @@ everything after that is here:
    ICO named .jpg, a truncated JPEG that Pillow would tolerate) is found
    here, named with its reason, and never reaches tf.data as a bare
    TensorFlow error. Pillow only helps to say what a rejected file is.
-   Verdicts are cached per file (size, mtime) in
+   Verdicts are cached per file (size, mtime, ctime) in
    `$SNT_ZOO_CACHE/<dataset>/scan-<hash of the root>.json`, so later runs
    only stat the files. A bad file is named in a `DatasetError`
    (`on_corrupt="error"`) or dropped, counted and reported
@@ -22,11 +22,14 @@ everything after that is here:
 """
 
 import concurrent.futures
+import contextlib
 import hashlib
 import io
 import json
 import os
 import re
+import stat as stat_lib
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -36,6 +39,7 @@ from PIL import Image
 
 from . import dataset_info
 from . import download
+from . import safe_files
 from .errors import DatasetError
 from .errors import SplitError
 
@@ -43,7 +47,9 @@ from .errors import SplitError
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 # Formats tf.io.decode_image reads, as Pillow names them.
 _TF_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "BMP", "WEBP")
-_SCAN_VERSION = 2
+_SCAN_VERSION = 3
+#: The largest image file read (a bound on memory, not a format limit).
+MAX_IMAGE_BYTES = 64 << 20
 _TF_MESSAGE_NOISE = re.compile(
     r"\{\{function_node [^}]*\}\}\s*|\s*\[Op:\w+\]|\s*\bname:\s*$")
 
@@ -86,6 +92,36 @@ def _describe_failure(contents: bytes, error: Exception) -> str:
   return f"corrupt or truncated {actual} data (TensorFlow: {message})"
 
 
+class _NotAnImage(Exception):
+  """A path that is not a regular file of an image's size."""
+
+
+def read_bounded(path: Path, limit: Optional[int] = None) -> bytes:
+  """Reads a regular file of at most `limit` bytes (`MAX_IMAGE_BYTES`).
+
+  Opened without blocking and checked before reading, so a FIFO or device
+  given an image's name is never waited on.
+
+  Raises:
+    _NotAnImage: Not a regular file, or larger than `limit`.
+    OSError: It cannot be opened or read.
+  """
+  limit = MAX_IMAGE_BYTES if limit is None else limit
+  descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+  with os.fdopen(descriptor, "rb") as f:
+    status = os.fstat(f.fileno())
+    if not stat_lib.S_ISREG(status.st_mode):
+      raise _NotAnImage("not a regular file (a FIFO, device or socket); "
+                        "not read")
+    if status.st_size > limit:
+      raise _NotAnImage(f"{status.st_size} bytes, larger than any image "
+                        f"read ({limit} bytes)")
+    contents = f.read(limit + 1)
+  if len(contents) > limit:
+    raise _NotAnImage(f"larger than any image read ({limit} bytes)")
+  return contents
+
+
 def check_image(path: Path) -> Optional[str]:
   """Decodes one file exactly as the pipeline will; returns a problem or None.
 
@@ -99,7 +135,9 @@ def check_image(path: Path) -> Optional[str]:
   if path.is_symlink() and not path.exists():
     return f"broken symbolic link (to {os.readlink(path)})"
   try:
-    contents = path.read_bytes()
+    contents = read_bounded(path)
+  except _NotAnImage as e:
+    return str(e)
   except OSError as e:
     return f"cannot read ({e.strerror or e})"
   if not contents:
@@ -130,10 +168,8 @@ def _save_scan_cache(path: Path, files: Dict[str, Any]) -> None:
   """Writes the verdicts atomically; a read-only cache is not an error."""
   try:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".tmp{os.getpid()}")
-    temporary.write_text(json.dumps({"version": _SCAN_VERSION,
-                                     "files": files}))
-    os.replace(temporary, path)
+    safe_files.write_text(path, json.dumps({"version": _SCAN_VERSION,
+                                            "files": files}))
   except OSError:
     pass
 
@@ -165,12 +201,14 @@ def find_corrupt(paths: Sequence[Path], root: Path,
     try:
       stat = path.stat()
     except OSError as e:
-      verdicts[key] = [None, None, check_image(path) or
+      verdicts[key] = [None, None, None, check_image(path) or
                        f"cannot read ({e.strerror or e})"]
       continue
-    stamp = [stat.st_size, stat.st_mtime_ns]
+    # The change time too: a file rewritten and given back its size and
+    # modification time still gets a new one.
+    stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
     entry = cached.get(key)
-    if entry and entry[:2] == stamp:
+    if entry and entry[:3] == stamp:
       verdicts[key] = entry
     else:
       to_check.append((path, key, stamp))
@@ -181,8 +219,8 @@ def find_corrupt(paths: Sequence[Path], root: Path,
         verdicts[key] = stamp + [problem]
     _save_scan_cache(cache_path, {k: v for k, v in verdicts.items()
                                   if v[0] is not None})
-  return {path: verdicts[keys[path]][2] for path in paths
-          if verdicts[keys[path]][2]}
+  return {path: verdicts[keys[path]][3] for path in paths
+          if verdicts[keys[path]][3]}
 
 
 def screen(name: str, paths: Sequence[Path], root: Path, on_corrupt: str,
@@ -235,31 +273,108 @@ def _read_and_resize(path: tf.Tensor, label: tf.Tensor,
   return resize(decode(tf.io.read_file(path)), size), label
 
 
+#: Begins the message of a file that failed to decode inside tf.data.
+DECODE_FAILURE = "snt-zoo image decode failure: "
+
+
 def file_dataset(paths: Sequence[Path], labels: np.ndarray,
-                 size: Tuple[int, int]) -> tf.data.Dataset:
+                 size: Tuple[int, int], on_corrupt: str = "error"
+                 ) -> tf.data.Dataset:
   """The cached dataset of (uint8 RGB image [h, w, 3], int32 label).
+
+  A file that passed the scan but fails to decode here (it changed since)
+  is caught per element: the element is dropped, and the gap it leaves in
+  the file order names the file. With `on_corrupt="skip"` it is left out
+  and named on stderr; with "error" iteration fails with an error
+  beginning `DECODE_FAILURE` and naming it (`undecodable_file` turns
+  that into one line).
 
   Args:
     paths: image files that passed the scan.
     labels: their labels, shape [N].
     size: (height, width) to resize to before caching.
+    on_corrupt: "error" or "skip", as for the scan.
 
   Returns:
     A dataset in file order, decoded in parallel and cached in memory.
   """
+  count = len(paths)
+  # One extra element after the files, never decoded: a gap left by the
+  # last file shows against it.
+  names = tf.constant([str(p) for p in paths] + [""], tf.string)
   dataset = tf.data.Dataset.from_tensor_slices(
-      (tf.constant([str(p) for p in paths], tf.string),
-       np.asarray(labels, np.int32)))
-  dataset = dataset.map(lambda p, l: _read_and_resize(p, l, size),
-                        num_parallel_calls=tf.data.AUTOTUNE)
+      (tf.range(count + 1, dtype=tf.int64), names,
+       np.append(np.asarray(labels, np.int32), np.int32(-1))))
+  blank = tf.zeros([size[0], size[1], 3], tf.uint8)
+
+  def load(index, path, label):
+    image = tf.cond(index < count,
+                    lambda: _read_and_resize(path, label, size)[0],
+                    lambda: blank)
+    return index, image, label
+
+  def check(expected, element):
+    index = element[0]
+    missing = tf.strings.reduce_join(
+        tf.gather(names, tf.range(expected, index)), separator=", ")
+    if on_corrupt == "skip":
+      report = tf.cond(
+          index > expected,
+          lambda: tf.print("Skipped image(s) that no longer decode:", missing,
+                           output_stream=sys.stderr),
+          tf.no_op)
+    else:
+      report = tf.debugging.Assert(
+          tf.equal(index, expected),
+          [DECODE_FAILURE, missing], summarize=1)
+    with tf.control_dependencies([report]):
+      return index + 1, tf.nest.map_structure(tf.identity, element)
+
+  dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+  dataset = dataset.ignore_errors()
+  dataset = dataset.scan(tf.constant(0, tf.int64), check)
+  dataset = dataset.filter(lambda index, image, label: index < count)
+  dataset = dataset.map(lambda index, image, label: (image, label))
   return dataset.cache()
+
+
+@contextlib.contextmanager
+def decode_failures_named():
+  """Turns a `file_dataset` decode failure met while iterating into one line.
+
+  Raises:
+    DatasetError: Naming the file (any other error passes unchanged).
+  """
+  try:
+    yield
+  except tf.errors.InvalidArgumentError as e:
+    line = undecodable_file(e)
+    if line is None:
+      raise
+    raise DatasetError(line) from None
+
+
+def undecodable_file(error: Exception) -> Optional[str]:
+  """The one line for a `file_dataset` decode failure (None: another error).
+
+  Args:
+    error: What iterating a dataset raised.
+  """
+  message = str(getattr(error, "message", None) or error)
+  if DECODE_FAILURE not in message:
+    return None
+  rest = message.split(DECODE_FAILURE, 1)[1]
+  files = rest.splitlines()[0].strip(" []'\"") if rest.strip() else "?"
+  return (f"{files} passed the scan but did not decode when read (it "
+          "changed since it was scanned, or cannot be read now); replace or "
+          "delete it, or set data.on_corrupt=skip to go on without it.")
 
 
 def prepared(name: str, files: Dict[str, SplitFiles],
              class_names: Sequence[str], size: Tuple[int, int], source: str,
              notes: Sequence[str] = (),
-             empty_fix: str = "Add images to the data directory."
-             ) -> dataset_info.Prepared:
+             empty_fix: str = "Add images to the data directory.",
+             on_corrupt: str = "error") -> dataset_info.Prepared:
   """The `Prepared` of a file dataset whose splits are already chosen.
 
   Args:
@@ -270,6 +385,7 @@ def prepared(name: str, files: Dict[str, SplitFiles],
     source: where the files are and how they were split.
     notes: what was reported while listing, scanning and splitting.
     empty_fix: the remedy named when a split asked for has no images.
+    on_corrupt: what a file that no longer decodes does in the pipeline.
 
   Returns:
     A `Prepared` whose splits read and decode the files inside tf.data.
@@ -287,6 +403,6 @@ def prepared(name: str, files: Dict[str, SplitFiles],
     if not len(paths):
       raise SplitError(f"{name}: the {split!r} split has no images "
                        f"({source}). {empty_fix}")
-    return file_dataset(paths, labels, size), len(paths)
+    return file_dataset(paths, labels, size, on_corrupt), len(paths)
 
   return dataset_info.Prepared(info=info, make_split=make_split)

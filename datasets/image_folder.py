@@ -17,16 +17,22 @@ the class folder or below it. Class names are the class folders' names,
 sorted; label i is the i-th name. Hidden files and folders (a leading dot),
 other files, files outside class folders and class folders without images
 are left out and reported in `info.notes` and the log, never an error
-(but a root with one class only is). Linked folders are followed; one
-already read within a class (a link loop) is left out and reported.
+(but a root with one class only is). Linked folders are followed, each real
+folder once in the whole tree: a folder already read (a link loop, a link
+back to ROOT, a class folder linking to another class, two links to one
+folder) is left out and reported, so no image gets two labels. Links that
+lead outside ROOT are left out and reported unless `outside_links=True`;
+FIFOs, devices and sockets are reported without being opened, and names
+that are not valid UTF-8 are reported (escaped) for renaming.
 Files that do not decode are handled by `on_corrupt` (see
 `image_files.py`, whose pipeline this dataset uses).
 """
 
 import logging
 import os
+import stat
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -49,6 +55,37 @@ def _examples(names: Sequence[str], limit: int = 3) -> str:
   return shown + (", ..." if len(names) > limit else "")
 
 
+def shown_name(name: str) -> str:
+  """A file name as printable text (bytes not valid UTF-8 escaped)."""
+  return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(name: str) -> bool:
+  try:
+    name.encode("utf-8")
+  except UnicodeEncodeError:
+    return False
+  return True
+
+
+class _Tree:
+  """What the walk of one data directory has read, across all its folders."""
+
+  def __init__(self, root: Path, outside_links: bool = False):
+    self.root = os.path.realpath(root)
+    self.outside_links = outside_links
+    self.seen = {self.root}
+    #: Real path of each class folder -> the class folder's own path.
+    self.owners: Dict[str, str] = {}
+
+  def is_inside(self, real: str) -> bool:
+    return real == self.root or real.startswith(self.root.rstrip(os.sep)
+                                                + os.sep)
+
+  def allowed(self, real: str) -> bool:
+    return self.outside_links or self.is_inside(real)
+
+
 class _Listing:
   """What was found under one folder of class folders, and what was left out."""
 
@@ -58,74 +95,120 @@ class _Listing:
     self.other_files: List[str] = []
     self.loose_files: List[str] = []
     self.repeated: List[str] = []
+    self.outside: List[str] = []
+    self.special: List[str] = []
+    self.bad_names: List[str] = []
 
   def notes(self, where: str) -> List[str]:
-    notes = []
-    if self.hidden:
-      notes.append(f"{len(self.hidden)} hidden file(s) or folder(s) ignored "
-                   f"in {where}: {_examples(self.hidden)}")
-    if self.other_files:
-      notes.append(f"{len(self.other_files)} file(s) without an image "
-                   f"extension ({', '.join(image_files.IMAGE_EXTENSIONS)}) "
-                   f"ignored in {where}: {_examples(self.other_files)}")
-    if self.loose_files:
-      notes.append(f"{len(self.loose_files)} file(s) outside class folders "
-                   f"ignored in {where}: {_examples(self.loose_files)}")
-    if self.repeated:
-      notes.append(f"{len(self.repeated)} linked folder(s) already read "
-                   f"(a symbolic link loop or a second link) ignored in "
-                   f"{where}: {_examples(self.repeated)}")
-    return notes
+    extensions = ", ".join(image_files.IMAGE_EXTENSIONS)
+    what_left_out = (
+        (self.hidden, "hidden file(s) or folder(s) ignored in {where}"),
+        (self.other_files, f"file(s) without an image extension "
+                           f"({extensions}) ignored in {{where}}"),
+        (self.loose_files, "file(s) outside class folders ignored in "
+                           "{where}"),
+        (self.repeated, "linked folder(s) already read (a symbolic link "
+                        "loop, a link back up, or a second link to one "
+                        "folder) ignored in {where}, so no image has two "
+                        "labels"),
+        (self.outside, "symbolic link(s) leading outside the data directory "
+                       "ignored in {where} (set data.outside_links=true to "
+                       "read them)"),
+        (self.special, "entry(ies) that are not regular files (FIFOs, "
+                       "devices, sockets) ignored, unopened, in {where}"),
+        (self.bad_names, "name(s) that are not valid UTF-8 ignored in "
+                         "{where} (rename them)"),
+    )
+    return [f"{len(names)} {text.format(where=where)}: {_examples(names)}"
+            for names, text in what_left_out if names]
 
 
-def list_class_folders(base: Path) -> _Listing:
+def list_class_folders(base: Path, tree: Optional[_Tree] = None) -> _Listing:
   """Lists the images of each class folder directly under `base`.
 
   Args:
     base: a folder holding one folder per class.
+    tree: the walk of the whole data directory this folder belongs to
+      (default: `base` is the data directory).
 
   Returns:
     A listing: class name -> sorted image paths (empty for a class folder
     without images), and the entries left out.
   """
+  tree = tree or _Tree(base)
+  tree.seen.add(os.path.realpath(base))
   listing = _Listing()
-  for entry in sorted(os.scandir(base), key=lambda e: e.name):
+  entries = sorted(os.scandir(base), key=lambda e: e.name)
+  # Each real class folder belongs to the first class folder that is it,
+  # so a link from one class into another never relabels its images.
+  for entry in entries:
+    if (not entry.name.startswith(".") and _is_utf8(entry.name) and
+        entry.is_dir()):
+      tree.owners.setdefault(os.path.realpath(entry.path), entry.path)
+  for entry in entries:
     if entry.name.startswith("."):
-      listing.hidden.append(entry.name)
+      listing.hidden.append(shown_name(entry.name))
+    elif not _is_utf8(entry.name):
+      listing.bad_names.append(shown_name(entry.name))
     elif entry.is_dir():
       listing.classes[entry.name] = _images_below(Path(entry.path), listing,
-                                                  base)
+                                                  base, tree)
     else:
       listing.loose_files.append(entry.name)
   return listing
 
 
-def _images_below(folder: Path, listing: _Listing, base: Path) -> List[Path]:
+def _images_below(folder: Path, listing: _Listing, base: Path,
+                  tree: _Tree) -> List[Path]:
   """Image files in `folder` and its sub-folders, sorted by path.
 
-  Symbolic links to folders are followed, but a folder already walked (a
-  link loop, or two links to one folder) is walked once.
+  Symbolic links to folders are followed, but a real folder already walked
+  anywhere in the tree is not walked again, and one outside the data
+  directory only with `outside_links`.
   """
   images = []
-  seen = set()
   for directory, folders, files in os.walk(folder, followlinks=True):
     relative = Path(directory).relative_to(base)
     real = os.path.realpath(directory)
-    if real in seen:
-      listing.repeated.append(str(relative))
+    owner = tree.owners.get(real)
+    if owner is not None and owner != str(folder):
+      listing.repeated.append(shown_name(str(relative)))
       folders[:] = []
       continue
-    seen.add(real)
-    listing.hidden.extend(str(relative / f) for f in folders
-                          if f.startswith("."))
-    folders[:] = sorted(f for f in folders if not f.startswith("."))
-    for name in sorted(files):
+    if not tree.allowed(real):
+      listing.outside.append(shown_name(str(relative)))
+      folders[:] = []
+      continue
+    if real in tree.seen:
+      listing.repeated.append(shown_name(str(relative)))
+      folders[:] = []
+      continue
+    tree.seen.add(real)
+    kept = []
+    for name in sorted(folders):
       if name.startswith("."):
-        listing.hidden.append(str(relative / name))
-      elif name.lower().endswith(image_files.IMAGE_EXTENSIONS):
-        images.append(Path(directory) / name)
+        listing.hidden.append(shown_name(str(relative / name)))
+      elif not _is_utf8(name):
+        listing.bad_names.append(shown_name(str(relative / name)))
       else:
+        kept.append(name)
+    folders[:] = kept
+    for name in sorted(files):
+      path = Path(directory) / name
+      if name.startswith("."):
+        listing.hidden.append(shown_name(str(relative / name)))
+      elif not _is_utf8(name):
+        listing.bad_names.append(shown_name(str(relative / name)))
+      elif not name.lower().endswith(image_files.IMAGE_EXTENSIONS):
         listing.other_files.append(str(relative / name))
+      elif not path.exists():
+        images.append(path)  # A broken link: the scan names it.
+      elif path.is_symlink() and not tree.allowed(os.path.realpath(path)):
+        listing.outside.append(str(relative / name))
+      elif not stat.S_ISREG(path.stat().st_mode):
+        listing.special.append(str(relative / name))
+      else:
+        images.append(path)
   return sorted(images)
 
 
@@ -153,12 +236,14 @@ def _resolve_root(data_dir) -> Path:
   return root
 
 
-def _list(root: Path) -> Tuple[Dict[str, Dict[str, List[Path]]], List[str]]:
+def _list(root: Path, outside_links: bool = False
+          ) -> Tuple[Dict[str, Dict[str, List[Path]]], List[str]]:
   """split folder ('' for none) -> class -> images, and notes."""
   split_folders = _split_layout(root)
   notes = []
+  tree = _Tree(root, outside_links)
   if not split_folders:
-    listing = list_class_folders(root)
+    listing = list_class_folders(root, tree)
     notes.extend(listing.notes(str(root)))
     return {"": listing.classes}, notes
   found = {}
@@ -176,7 +261,15 @@ def _list(root: Path) -> Tuple[Dict[str, Dict[str, List[Path]]], List[str]]:
                  f"in {root}: {_examples(ignored)}")
   notes.extend(top.notes(str(root)))
   for split in split_folders:
-    listing = list_class_folders(root / split)
+    real = os.path.realpath(root / split)
+    if not tree.allowed(real):
+      raise DatasetError(
+          f"{root / split} is a link leading outside {root} (to {real}); "
+          "move the folder into the data directory, or set "
+          "data.outside_links=true to read it there.")
+    tree.seen.add(real)
+  for split in split_folders:
+    listing = list_class_folders(root / split, tree)
     notes.extend(listing.notes(str(root / split)))
     found[split] = listing.classes
   return found, notes
@@ -223,7 +316,7 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   size = dataset_info.parse_image_size(
       options["image_size"], (DEFAULT_IMAGE_SIZE, DEFAULT_IMAGE_SIZE))
   root = _resolve_root(options["data_dir"])
-  found, notes = _list(root)
+  found, notes = _list(root, bool(options.get("outside_links")))
   class_names, class_notes = _class_names(found, root)
   notes.extend(class_notes)
   label_of = {class_name: i for i, class_name in enumerate(class_names)}
@@ -275,4 +368,5 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
                  "another split (data.eval_split).")
   return image_files.prepared(name, files, class_names, size,
                               f"directory {root.absolute()} ({how})", notes,
-                              empty_fix=empty_fix)
+                              empty_fix=empty_fix,
+                              on_corrupt=options["on_corrupt"])

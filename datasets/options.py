@@ -28,6 +28,8 @@ PREPARE_OPTIONS: Dict[str, Any] = {
     "split_index": 1,            # Flowers17: which datasplits.mat split.
     "on_corrupt": "error",       # error | skip: what a bad image file does.
     "channels": None,            # 1 | 3: channels to yield; default the data's.
+    # image_folder: read linked folders and files that lie outside data_dir.
+    "outside_links": False,
 }
 
 AUGMENT_OPTIONS: Dict[str, Any] = {

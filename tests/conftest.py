@@ -46,3 +46,53 @@ def exported_run_dir(tmp_path_factory):
   run = train_offline(root, "deep_mnist_quick", "train.steps=20").run_dir.path
   run_serving.export_run(run)
   yield run
+
+
+def tree_digest(root: pathlib.Path) -> dict:
+  """`{relative path: what it is}` of everything under `root`, links unfollowed.
+
+  What it is: a link's target, a directory's mode, or a file's mode and
+  SHA-256. Equal before and after a command: nothing there was changed.
+  """
+  import hashlib  # pylint: disable=g-import-not-at-top
+  import stat  # pylint: disable=g-import-not-at-top
+  root = pathlib.Path(root)
+  found = {}
+  for path in sorted([root, *root.rglob("*")]):
+    status = path.lstat()
+    key = path.relative_to(root).as_posix()
+    if stat.S_ISLNK(status.st_mode):
+      found[key] = ("link", os.readlink(path))
+    elif stat.S_ISDIR(status.st_mode):
+      found[key] = ("dir", stat.S_IMODE(status.st_mode))
+    elif stat.S_ISREG(status.st_mode):
+      found[key] = ("file", stat.S_IMODE(status.st_mode),
+                    hashlib.sha256(path.read_bytes()).hexdigest())
+    else:
+      found[key] = ("special", stat.S_IFMT(status.st_mode))
+  return found
+
+
+@pytest.fixture
+def sentinel(tmp_path):
+  """A tree outside every run's outputs; `sentinel.unchanged()` checks it.
+
+  Links placed in a run directory point into it: any write through them
+  shows here.
+  """
+  root = tmp_path / "sentinel"
+  (root / "sub").mkdir(parents=True)
+  (root / "victim.txt").write_text("user data\n")
+  (root / "sub" / "notes.md").write_text("# keep me\n")
+  (root / "victim.json").write_text("{}\n")
+  before = tree_digest(root)
+
+  class Sentinel:
+    path = root
+    file = root / "victim.txt"
+
+    @staticmethod
+    def unchanged() -> bool:
+      return tree_digest(root) == before
+
+  return Sentinel()

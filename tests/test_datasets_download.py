@@ -24,15 +24,15 @@ def server():
     yield httpd
 
 
-def _register(monkeypatch, files, extract=()):
-  """Points the 'mnist' entry of the checksum table at `files`."""
+def register(monkeypatch, files, extract=(), dataset="mnist"):
+  """Points the `dataset` entry of the checksum table at `files`."""
   remote = download.RemoteDataset(
       base_urls=("http://127.0.0.1:9/",),
       files=tuple(download.RemoteFile(
           name, "sha256:" + hashlib.sha256(body).hexdigest(),
           extract=name in extract) for name, body in files.items()),
       manual_steps="copy the files into {dir}")
-  monkeypatch.setitem(download.REMOTE_DATASETS, "mnist", remote)
+  monkeypatch.setitem(download.REMOTE_DATASETS, dataset, remote)
 
 
 def _tgz(members):
@@ -50,7 +50,7 @@ def test_fetch_verifies_extracts_and_marks_complete(server, monkeypatch,
   files = {"a.bin": b"x" * 5000,
            "pack.tgz": _tgz({"jpg/image_0001.jpg": b"jpeg"})}
   server.files.update(files)
-  _register(monkeypatch, files, extract=("pack.tgz",))
+  register(monkeypatch, files, extract=("pack.tgz",))
   target = tmp_path / "data" / "mnist"
   result = download.fetch("mnist", target, base_url=server.url)
   assert result == target.absolute()
@@ -65,7 +65,7 @@ def test_fetch_verifies_extracts_and_marks_complete(server, monkeypatch,
 
 def test_corrupted_file_rejected_nothing_left(server, monkeypatch, tmp_path):
   files = {"a.bin": b"good" * 100, "b.bin": b"also good"}
-  _register(monkeypatch, files)
+  register(monkeypatch, files)
   server.files.update({"a.bin": files["a.bin"], "b.bin": b"tampered!"})
   with pytest.raises(DownloadError, match="b.bin: sha256 checksum mismatch"):
     download.fetch("mnist", tmp_path / "mnist", base_url=server.url)
@@ -76,7 +76,7 @@ def test_dropped_connection_is_retried(server, monkeypatch, tmp_path):
   files = {"a.bin": bytes(range(256)) * 400}
   server.files.update(files)
   server.drops["a.bin"] = 2
-  _register(monkeypatch, files)
+  register(monkeypatch, files)
   download.fetch("mnist", tmp_path / "mnist", base_url=server.url)
   assert server.requests.count("a.bin") == 3
   server.drops["a.bin"] = 5
@@ -89,7 +89,7 @@ def test_dropped_connection_is_retried(server, monkeypatch, tmp_path):
 def test_unsafe_archive_rejected(server, monkeypatch, tmp_path):
   files = {"pack.tgz": _tgz({"../escape.txt": b"x"})}
   server.files.update(files)
-  _register(monkeypatch, files, extract=("pack.tgz",))
+  register(monkeypatch, files, extract=("pack.tgz",))
   with pytest.raises(DownloadError, match="outside the dataset directory"):
     download.fetch("mnist", tmp_path / "mnist", base_url=server.url)
   assert list(tmp_path.iterdir()) == []

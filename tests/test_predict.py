@@ -110,6 +110,10 @@ def test_truncated_export_and_bad_export_info(run_dir, tmp_path, capsys):
   image = tmp_path / "x.png"
   Image.new("L", (28, 28)).save(image)
   assert cli.main(["predict", str(image), "--model", str(damaged)]) == 2
+  assert "saved_model.pb does not match the SHA-256" in (
+      capsys.readouterr().err)
+  (damaged / "export_info.json").write_text("{}")  # No checksums recorded.
+  assert cli.main(["predict", str(image), "--model", str(damaged)]) == 2
   assert "is not a readable SavedModel" in capsys.readouterr().err
   info = tmp_path / "onnx_dir"
   info.mkdir()

@@ -31,14 +31,14 @@ def test_find_export_of_each_layout(tmp_path):
 def test_read_export_info_names_a_damaged_description(tmp_path):
   assert artifact.read_export_info(tmp_path) == {}
   (tmp_path / artifact.INFO_FILE).write_text("{not json")
-  with pytest.raises(artifact.ExportError, match="damaged.*--overwrite"):
+  with pytest.raises(artifact.ExportError, match="damaged.*export it again"):
     artifact.read_export_info(tmp_path)
   (tmp_path / artifact.INFO_FILE).write_text("[1, 2]")
   with pytest.raises(artifact.ExportError, match="export description"):
     artifact.read_export_info(tmp_path)
   artifact.write_info(tmp_path, {"image_size": [28, 28]})
   assert json.loads((tmp_path / artifact.INFO_FILE).read_text()) == {
-      "image_size": [28, 28]}
+      "image_size": [28, 28], artifact.FILES_KEY: {}}
 
 
 def test_unknown_format_and_missing_dependency_are_one_line():

@@ -625,8 +625,10 @@ def _user_errors() -> tuple:
   from zoo.datasets import errors  # pylint: disable=g-import-not-at-top
   from zoo.training import config  # pylint: disable=g-import-not-at-top
   from zoo.training import run_dir  # pylint: disable=g-import-not-at-top
+  from zoo.datasets import safe_files  # pylint: disable=g-import-not-at-top
   errors_ = [_UsageError, config.ConfigError, errors.DatasetError,
-             run_dir.RunDirError, FileNotFoundError]
+             run_dir.RunDirError, FileNotFoundError,
+             safe_files.UnsafePathError]
   for module, name in (("zoo.evaluation", "EvaluationError"),
                        ("zoo.serving.artifact", "ExportError"),
                        ("zoo.models._registry", "ModelImportError"),
@@ -644,13 +646,41 @@ def run_command(command: str, argv: Sequence[str],
   return _dispatch(command, args)
 
 
+class _Signalled(BaseException):
+  """SIGINT or SIGTERM arrived outside the training loop's own handling."""
+
+  def __init__(self, name: str):
+    super().__init__(name)
+    self.name = name
+
+
+def _stop_on_signals() -> None:
+  """Turns SIGINT/SIGTERM into `_Signalled` (exit 130/143, no traceback)."""
+  import signal  # pylint: disable=g-import-not-at-top
+  import threading  # pylint: disable=g-import-not-at-top
+  if threading.current_thread() is not threading.main_thread():
+    return
+
+  def handle(signum, _frame):
+    raise _Signalled(signal.Signals(signum).name)
+
+  for sig in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(sig, handle)
+
+
 def _dispatch(command: str, args) -> int:
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
   debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV) == "1"
   run: Callable = _COMMANDS[command][1]
+  _stop_on_signals()
   try:
     _import_models(args)
     return run(args)
+  except (_Signalled, KeyboardInterrupt) as e:
+    name = e.name if isinstance(e, _Signalled) else "SIGINT"
+    print(f"Stopped by {name} (nothing more was written); run the same "
+          "command again.", file=sys.stderr)
+    return EXIT_SIGNAL[name]
   except Exception as e:  # pylint: disable=broad-except
     if debug:
       raise

@@ -20,6 +20,8 @@ from typing import Any, Dict, Iterable, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
+from zoo.datasets import image_files
+from zoo.datasets import safe_files
 from zoo import calibration
 from zoo import run_serving
 from zoo.serving import runtimes
@@ -174,9 +176,10 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
     batches = batches.unbatch().take(max_examples).batch(batch_size)
   start = time.perf_counter()
   all_logits, all_labels = [], []
-  for images, labels in batches:
-    all_logits.append(runtime.logits(images))
-    all_labels.append(labels.numpy())
+  with image_files.decode_failures_named():
+    for images, labels in batches:
+      all_logits.append(runtime.logits(images))
+      all_labels.append(labels.numpy())
   elapsed = time.perf_counter() - start
   if not all_logits:
     raise EvaluationError(f"Split {split!r} of {data['name']} is empty.")
@@ -251,5 +254,5 @@ def write_result(result: Dict[str, Any],
   default = result.pop("default_output", None)
   path = pathlib.Path(output or default)
   path.parent.mkdir(parents=True, exist_ok=True)
-  path.write_text(json.dumps(result, indent=2) + "\n")
+  safe_files.write_text(path, json.dumps(result, indent=2) + "\n")
   return path

@@ -303,12 +303,12 @@ def _check_output(output: pathlib.Path, overwrite: bool,
       raise ExportError(
           f"{output} already exists and is not empty; not overwriting it. "
           "Pass --overwrite to replace it, or choose another --output.")
-    markers = (artifact.INFO_FILE, *set(artifact.MODEL_FILES.values()))
-    if not any((output / marker).exists() for marker in markers):
+    if output.is_symlink() or not artifact.is_own_export(output):
       raise ExportError(
-          f"{output} is not an export (no {artifact.INFO_FILE} or model "
-          "file), so --overwrite will not replace it; choose another "
-          "--output.")
+          f"{output} is not an export snt-zoo wrote (its "
+          f"{artifact.INFO_FILE} does not list exactly the files there), so "
+          "--overwrite will not replace it; choose another --output, or "
+          "move your files out of it first.")
 
 
 def _move_into_place(staging: pathlib.Path, output: pathlib.Path) -> None:
@@ -329,7 +329,13 @@ def _move_into_place(staging: pathlib.Path, output: pathlib.Path) -> None:
       os.rename(backup, output)
     raise
   if backup is not None:
-    shutil.rmtree(backup, ignore_errors=True)
+    if artifact.is_own_export(backup):
+      shutil.rmtree(backup, ignore_errors=True)
+    else:  # Changed since it was checked: keep it, and say where.
+      raise ExportError(
+          f"The export was written to {output}, but the earlier one changed "
+          f"while exporting, so it was kept as {backup}; look through it and "
+          "remove it yourself.")
 
 
 def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
@@ -346,9 +352,10 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
     output: Export directory (default RUN_DIR/export for a SavedModel,
       RUN_DIR/export-<format> otherwise).
     checkpoint: Checkpoint to export (default: the best, else the latest).
-    overwrite: Replace an earlier export at `output` (a directory holding
-      `export_info.json` or a model file); any other non-empty directory,
-      and the run directory, are refused.
+    overwrite: Replace an earlier export at `output`, only if it is one
+      snt-zoo wrote (`artifact.is_own_export`: its `export_info.json` lists
+      exactly the files there); any other non-empty directory, and the run
+      directory, are refused.
     export_format: "savedmodel", "onnx", "tflite" or "tflite-int8".
     calibrate: Fit a temperature on the validation split (the evaluation
       split if the run has none) and divide the logits by it; the fit and

@@ -26,6 +26,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 import tensorflow as tf
 
+from zoo.datasets import safe_files
 from zoo.serving import artifact
 from zoo.serving import graph
 from zoo.serving.artifact import (FORMATS, METADATA_KEY, MODEL_FILES, ONNX,
@@ -66,13 +67,13 @@ def write(module: graph.ServingModule, directory: os.PathLike,
     return directory / MODEL_FILES[SAVEDMODEL]
   path = directory / MODEL_FILES[export_format]
   if export_format == ONNX:
-    path.write_bytes(_to_onnx(module, info))
+    safe_files.write_bytes(path, _to_onnx(module, info))
   else:
     if export_format == TFLITE_INT8 and representative_images is None:
       raise ExportError(
           "tflite-int8 needs representative images to calibrate the "
           "quantisation ranges.")
-    path.write_bytes(_to_tflite(
+    safe_files.write_bytes(path, _to_tflite(
         module, info,
         representative_images if export_format == TFLITE_INT8 else None))
   artifact.write_info(directory, info)

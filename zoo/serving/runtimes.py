@@ -27,6 +27,10 @@ from zoo.serving import artifact
 from zoo.serving.artifact import ExportError
 
 
+class UnverifiedModelWarning(UserWarning):
+  """A model file was loaded without a recorded checksum to check it by."""
+
+
 def to_uint8(images) -> np.ndarray:
   """Float images in [0, 1] -> the uint8 pixels a runtime takes (rounded)."""
   images = np.asarray(images, np.float32)
@@ -48,6 +52,8 @@ class Runtime:
   format = ""
   kind = "export"
   data_normalization = "unit"
+  #: Set by `load_export` when the model files could not be verified.
+  note = None
 
   def __init__(self, path: os.PathLike, info: Dict[str, Any]):
     self.path = pathlib.Path(path)
@@ -171,11 +177,13 @@ class TFLiteRuntime(Runtime):
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     from zoo.serving import formats  # pylint: disable=g-import-not-at-top
     try:
+      # Parsed in Python first: a file cut short fails here with an error,
+      # where the interpreter could crash the process.
+      info = formats.read_tflite_info(path) or info
       with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation.
         interpreter = tf.lite.Interpreter(model_path=str(path))
       self._runner = interpreter.get_signature_runner()
-      info = formats.read_tflite_info(path) or info
     except Exception as e:  # pylint: disable=broad-except
       raise unreadable(path, "TensorFlow Lite model", e) from None
     super().__init__(path, info)
@@ -200,6 +208,10 @@ def unreadable(path: os.PathLike, what: str, error: Exception) -> ExportError:
 def load_export(path: os.PathLike) -> Runtime:
   """Loads an export of any format for inference.
 
+  The model files are first checked against the SHA-256 checksums its
+  `export_info.json` records (`artifact.verify`); a file without one is
+  loaded with an `UnverifiedModelWarning` (and the note in `runtime.note`).
+
   Raises:
     FileNotFoundError: If `path` is no export, saying how to make one.
     ExportError: If the file is unreadable or its runtime is not installed.
@@ -211,9 +223,16 @@ def load_export(path: os.PathLike) -> Runtime:
         ".tflite model or a directory holding one). Create one with "
         "snt-zoo export RUN_DIR [--format FORMAT].")
   family, model_path = found
+  note = artifact.verify(path)  # Before any runtime reads a byte of it.
+  if note:
+    warnings.warn(note, UnverifiedModelWarning, stacklevel=2)
   if family == artifact.SAVEDMODEL:
-    return SavedModelRuntime(model_path)
-  info = artifact.read_export_info(model_path.parent)
-  if family == artifact.ONNX:
-    return OnnxRuntime(model_path, info)
-  return TFLiteRuntime(model_path, info)
+    runtime = SavedModelRuntime(model_path)
+  else:
+    info = artifact.read_export_info(model_path.parent)
+    if family == artifact.ONNX:
+      runtime = OnnxRuntime(model_path, info)
+    else:
+      runtime = TFLiteRuntime(model_path, info)
+  runtime.note = note
+  return runtime

@@ -8,6 +8,7 @@ and the closest valid one.
 
 import copy
 import difflib
+import math
 import os
 import pathlib
 from typing import Any, Dict, Iterable, Optional
@@ -16,6 +17,7 @@ import yaml
 
 from zoo.models import _registry
 from zoo.training import run_dir as run_dir_lib
+from zoo.training import strict_yaml
 from zoo.datasets import options as data_options
 
 Config = Dict[str, Any]
@@ -182,7 +184,9 @@ def load_config(name_or_path: str,
   """
   path = find_config(name_or_path, config_dir)
   try:
-    loaded = yaml.safe_load(path.read_text()) or {}
+    loaded = strict_yaml.load(path.read_text()) or {}
+  except strict_yaml.StrictYamlError as e:
+    raise ConfigError(f"{path} {e}") from None
   except yaml.YAMLError as e:
     raise ConfigError(f"{path} is not valid YAML: {e}") from e
   if not isinstance(loaded, dict):
@@ -214,7 +218,9 @@ def apply_overrides(config: Config, overrides: Iterable[str]) -> Config:
       raise ConfigError(
           f"Override {override!r} is not key=value (e.g. train.steps=300).")
     try:
-      value = yaml.safe_load(text)
+      value = strict_yaml.load(text)
+    except strict_yaml.StrictYamlError as e:
+      raise ConfigError(f"Override {override!r} {e}") from None
     except yaml.YAMLError as e:
       raise ConfigError(f"Override {override!r}: bad value: {e}") from e
     node = config
@@ -224,6 +230,9 @@ def apply_overrides(config: Config, overrides: Iterable[str]) -> Config:
       if not isinstance(child, dict):
         _unknown(".".join(parts[:i + 1]), node, ".".join(parts[:i]))
       node = child
+    if isinstance(node.get(parts[-1]), dict) and isinstance(value, dict):
+      # `train.optimizer={name: sgd}` changes those keys, keeps the rest.
+      value = merge(node[parts[-1]], value)
     node[parts[-1]] = value
   return config
 
@@ -236,10 +245,16 @@ def validate(config: Config) -> None:
   """
   _check_section(config, DEFAULTS, "", skip=("model",) + RUN_RECORD_KEYS)
   _import_models(config.get("imports"))
+  _check_numbers(config)
+  _check_unset_types(config)
   model = config.get("model")
   if not isinstance(model, dict) or "name" not in model:
     raise ConfigError("Config needs a model section with a name, e.g. "
                       "model: {name: deep_mnist_cnn}.")
+  if not isinstance(model["name"], str):
+    raise ConfigError(f"model.name must be a model's name (a string), got "
+                      f"{model['name']!r}; choose one of "
+                      f"{', '.join(_registry.list_models())}.")
   try:
     arguments = _registry.model_arguments(model["name"])
   except ValueError as e:
@@ -294,6 +309,87 @@ def _check_pretrained(config: Config) -> None:
     pretrained.select(name, tag, arguments)
   except pretrained.PretrainedError as e:
     raise ConfigError(f"finetune.pretrained: {e}") from e
+
+
+#: The largest integer a count or size may be (TensorFlow's int32).
+MAX_INT = 2**31 - 1
+#: `seed` seeds NumPy too, which takes 32-bit unsigned seeds.
+_INT_LIMITS = {"seed": (0, 2**32 - 1)}
+
+
+def _leaves(value: Any, key: str):
+  """`(dotted key, value)` of every leaf, list items included."""
+  if isinstance(value, dict):
+    for child, item in value.items():
+      yield from _leaves(item, f"{key}.{child}" if key else str(child))
+  elif isinstance(value, (list, tuple)):
+    for index, item in enumerate(value):
+      yield from _leaves(item, f"{key}[{index}]")
+  else:
+    yield key, value
+
+
+def _check_numbers(config: Config) -> None:
+  """Refuses NaN, infinities and integers no counter can hold, anywhere."""
+  for key, value in _leaves(config, ""):
+    if isinstance(value, float) and not math.isfinite(value):
+      raise ConfigError(f"{key}={value!r} is not a finite number; set a "
+                        "finite value (or remove the key for its default).")
+    if isinstance(value, int) and not isinstance(value, bool):
+      low, high = _INT_LIMITS.get(key, (-MAX_INT, MAX_INT))
+      if not low <= value <= high:
+        raise ConfigError(f"{key}={value!r} is out of range: it must be "
+                          f">= {low} and <= {high}.")
+
+
+#: Keys whose default is null (or empty): the type a value must have.
+_UNSET_TYPES = {
+    "run_dir": "path",
+    "data.data_dir": "path",
+    "train.epochs": "number",
+    "train.clip_grad_norm": "number",
+    "train.ema_decay": "number",
+    "finetune.checkpoint": "path",
+    "finetune.keras_weights": "path",
+    "finetune.head_learning_rate": "number",
+}
+
+
+def _check_unset_types(config: Config) -> None:
+  """Types of the keys `DEFAULTS` cannot type (null defaults)."""
+  unset = dict(_UNSET_TYPES)
+  for key, default in _leaves(DEFAULTS, ""):
+    if default is None and key not in unset:
+      unset[key] = "any"
+  for key in _RANGES:
+    unset.setdefault(key, "number")
+  for key, kind in unset.items():
+    value = _get(config, key)
+    if value is None or kind == "any":
+      continue
+    if kind == "number" and (isinstance(value, bool) or
+                             not isinstance(value, (int, float))):
+      if isinstance(value, str):
+        try:
+          value = float(value)  # YAML 1.1 reads `1e-4` as a string.
+        except ValueError:
+          value = None
+        if value is not None and math.isfinite(value):
+          _set(config, key, value)
+          continue
+      raise ConfigError(f"{key} must be a number, got {_get(config, key)!r}"
+                        f" ({type(_get(config, key)).__name__}).")
+    if kind == "path" and not isinstance(value, (str, os.PathLike)):
+      raise ConfigError(f"{key} must be a path (a string), got {value!r} "
+                        f"({type(value).__name__}).")
+
+
+def _set(config: Config, key: str, value: Any) -> None:
+  *parents, leaf = key.split(".")
+  node = config
+  for part in parents:
+    node = node[part]
+  node[leaf] = value
 
 
 def _choices() -> Dict[str, Iterable[str]]:

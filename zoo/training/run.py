@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import datasets
+from zoo.datasets import image_files
 from zoo.training import config as config_lib
 from zoo.training.actions import RunAction
 from zoo.training import distribute
@@ -97,8 +98,14 @@ def steps_of(config: Dict[str, Any], num_train_examples: int) -> int:
   """`train.steps`, or `train.epochs` worth of batches when set."""
   train = config["train"]
   if train["epochs"]:
-    return int(math.ceil(train["epochs"] * num_train_examples /
-                         config["data"]["batch_size"]))
+    steps = int(math.ceil(train["epochs"] * num_train_examples /
+                          config["data"]["batch_size"]))
+    if steps > config_lib.MAX_INT:
+      raise config_lib.ConfigError(
+          f"train.epochs={train['epochs']!r} is {steps} steps of "
+          f"{config['data']['batch_size']} examples, more than "
+          f"{config_lib.MAX_INT}; set fewer epochs.")
+    return steps
   return int(train["steps"])
 
 
@@ -222,6 +229,7 @@ class Run:
     self.is_chief = distribute.is_chief(self.strategy)
     if self.is_chief:
       self.run_dir.make_directories()
+      self.run_dir.check_own_files()
     self._lock = self.run_dir.lock().acquire() if self.is_chief else None
     try:
       self._build()
@@ -465,7 +473,8 @@ class Run:
   def evaluate(self) -> Dict[str, Any]:
     """Evaluates the whole evaluation split, logs and returns the record."""
     start = time.perf_counter()
-    result = self.trainer.evaluate(self.eval_ds)
+    with image_files.decode_failures_named():
+      result = self.trainer.evaluate(self.eval_ds)
     elapsed = time.perf_counter() - start
     record = {"step": self.step, "split": self.config["data"]["eval_split"],
               "loss": result["loss"], "accuracy": result["accuracy"],
@@ -475,9 +484,22 @@ class Run:
     return record
 
   def save(self, best: bool = False) -> Optional[str]:
-    """Saves a checkpoint of the current step if the weights are finite."""
+    """Saves a checkpoint of the current step if every variable is finite.
+
+    Raises:
+      TrainingStopped: If a saved variable (weights, their averages,
+        optimizer slots) is not finite: nothing is saved.
+      CheckpointSaveError: If the files cannot be written.
+    """
     if not self.trainer.weights_are_finite():
-      return None
+      raise TrainingStopped(
+          f"A variable to be saved at step {self.step} is not finite (the "
+          "weights, their moving averages or the optimizer's state), so no "
+          "checkpoint is saved; the last finite one is kept "
+          f"({self.manager.latest_checkpoint or 'none'}). Lower "
+          "train.optimizer.learning_rate or set train.clip_grad_norm, then "
+          "run again with a new run_dir.",
+          checkpoint=self.manager.latest_checkpoint)
     manager = self.best_manager if best else self.manager
     try:
       return manager.save(checkpoint_number=self.step)
@@ -515,7 +537,8 @@ class Run:
       cleanup.callback(progress.close)
       step = self.step
       while step < steps:
-        images, labels = next(self._iterator)
+        with image_files.decode_failures_named():
+          images, labels = next(self._iterator)
         if step == 0:
           for action in self.actions:
             action.on_first_batch(self, images)

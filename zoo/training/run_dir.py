@@ -30,7 +30,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
+from zoo.datasets import safe_files
 from zoo.models import _registry
+from zoo.training import strict_yaml
 
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.jsonl"
@@ -43,6 +45,7 @@ CONFIG_HISTORY_DIR = "config-history"
 LOCK_FILE = ".lock"
 _CHECKPOINT_INDEX = re.compile(r"^ckpt-(\d+)\.index$")
 _INTERRUPTED_SAVE = re.compile(r"^ckpt-\d+_temp$")
+_HISTORY_ENTRY = re.compile(r"^config-(\d+)\.yaml$")
 #: The precision a run computes in (`train.precision` with `auto` resolved).
 RESOLVED_PRECISION_KEY = "resolved_precision"
 #: Whether TensorFlow ran its oneDNN CPU kernels ("on"/"off"; a record).
@@ -113,7 +116,7 @@ class RunLock:
       RunDirBusy: Naming the process that holds it.
     """
     self.path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(self.path, "a+")  # pylint: disable=consider-using-with
+    handle = safe_files.open_update(self.path)
     try_lock, self._unlock = _lock_functions()
     try:
       try_lock(handle)
@@ -323,8 +326,8 @@ class RunDir:
           f"{self.path} is not a run directory: it has no {CONFIG_FILE}. Pass "
           "the directory a training run wrote (runs/<config>-<timestamp>).")
     try:
-      config = yaml.safe_load(self.config_path.read_text())
-    except (OSError, yaml.YAMLError) as e:
+      config = strict_yaml.load(self.config_path.read_text())
+    except (OSError, yaml.YAMLError, strict_yaml.StrictYamlError) as e:
       raise RunDirError(f"{self.config_path} cannot be read: {e}") from e
     if not isinstance(config, dict) or "model" not in config:
       raise RunDirError(f"{self.config_path} is not a run config (no model "
@@ -335,22 +338,34 @@ class RunDir:
     """Writes the resolved config (with its run record) as YAML.
 
     A different config.yaml already there is kept in config-history/ (the
-    record of what earlier steps ran with), never overwritten.
+    record of what earlier steps ran with) under a new number, never over
+    an entry, whatever was removed before. Nothing is written through a
+    link placed where config.yaml belongs.
     """
     self.path.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(dict(config), sort_keys=False)
+    safe_files.check_not_link(self.config_path)
     if self.config_path.is_file():
       old = self.config_path.read_text()
       if old == text:
         return
-      history = self.path / CONFIG_HISTORY_DIR
-      history.mkdir(exist_ok=True)
-      number = len(list(history.glob("config-*.yaml"))) + 1
-      shutil.copy2(self.config_path, history / f"config-{number}.yaml")
-    temporary = self.config_path.with_suffix(".yaml.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, self.config_path)
+      self._keep_in_history(old)
+    safe_files.write_text(self.config_path, text)
     self.__dict__.pop("config", None)
+
+  def _keep_in_history(self, text: str) -> pathlib.Path:
+    """Saves `text` as config-history/config-N.yaml, N after every entry."""
+    history = self.path / CONFIG_HISTORY_DIR
+    if history.is_symlink():
+      safe_files.check_not_link(history)
+    history.mkdir(exist_ok=True)
+    numbers = [int(m.group(1)) for m in
+               (_HISTORY_ENTRY.match(p.name) for p in history.iterdir()) if m]
+    number = max(numbers, default=0) + 1
+    while not safe_files.create_new(history / f"config-{number}.yaml",
+                                    text.encode("utf-8")):
+      number += 1  # Taken since the listing: never overwrite an entry.
+    return history / f"config-{number}.yaml"
 
   def make_directories(self) -> None:
     """Creates the directories a training run writes, or says why not.
@@ -375,11 +390,30 @@ class RunDir:
             "on a writable disk.") from None
     probe = self.path / f".write-test-{os.getpid()}"
     try:
-      probe.write_bytes(b"")
+      safe_files.write_bytes(probe, b"")
       probe.unlink()
     except OSError as e:
       raise RunDirError(f"Cannot write in {self.path} ({e.strerror or e}); "
                         "pass a run_dir on a writable disk.") from None
+
+  def check_own_files(self) -> None:
+    """Refuses a symbolic link (or a non-file) where the run writes a file.
+
+    The run's own files are written without following links anyway; this
+    says so before any work, in one line naming the link.
+
+    Raises:
+      zoo.datasets.safe_files.UnsafePathError: Naming the first such path.
+    """
+    for path in (self.path / LOCK_FILE, self.config_path, self.metrics_path,
+                 self.checkpoint_dir / "checkpoint",
+                 self.best_dir / "checkpoint"):
+      safe_files.check_not_link(path)
+    for directory in (self.path / CONFIG_HISTORY_DIR, self.visualize_dir):
+      if directory.is_symlink():
+        raise safe_files.UnsafePathError(
+            f"{directory} is a symbolic link; the run writes its own files "
+            "only, never through a link. Remove the link and run again.")
 
   def lock(self) -> RunLock:
     """The run directory's lock (`with run.lock(): ...`)."""
@@ -459,7 +493,7 @@ class RunDir:
   def append_metrics(self, record: Dict[str, Any]) -> None:
     """Appends one record to metrics.jsonl (after a cut-off line, if any)."""
     text = json.dumps(record) + "\n"
-    with self.metrics_path.open("a+b") as f:
+    with safe_files.open_append(self.metrics_path) as f:
       f.seek(0, os.SEEK_END)
       if f.tell():
         f.seek(-1, os.SEEK_END)
@@ -511,7 +545,10 @@ class RunDir:
     if not directory.is_dir():
       return notes
     for entry in directory.iterdir():
-      if entry.is_dir() and _INTERRUPTED_SAVE.match(entry.name):
+      if entry.is_symlink() and _INTERRUPTED_SAVE.match(entry.name):
+        notes.append(f"left {entry.name} alone: a symbolic link, not an "
+                     "interrupted save of this run")
+      elif entry.is_dir() and _INTERRUPTED_SAVE.match(entry.name):
         shutil.rmtree(entry)
         notes.append(f"removed {entry.name}/ (an interrupted save)")
     on_disk = self.checkpoints_on_disk(directory)

@@ -331,10 +331,28 @@ class Trainer:
       raise RuntimeError("Call Trainer.build(images) before train_step.")
     return self._train_step(images, labels)
 
+  def saved_variables(self) -> List[tf.Variable]:
+    """Every variable a checkpoint saves: model, EMA, optimizer, scale."""
+    found, seen = [], set()
+    for holder in self.checkpoint_objects().values():
+      variables = getattr(holder, "variables", ())
+      variables = variables() if callable(variables) else variables
+      for variable in ([holder] if isinstance(holder, tf.Variable)
+                       else variables):
+        if id(variable) not in seen:
+          seen.add(id(variable))
+          found.append(variable)
+    return found
+
   def weights_are_finite(self) -> bool:
-    """Whether every model weight is finite (checked before each save)."""
+    """Whether every saved floating-point variable is finite.
+
+    Checked before each save: the model's weights, their exponential
+    moving averages, the optimizer's slots and the loss scale, since any of
+    them is restored on resume (and the EMA is what is evaluated).
+    """
     return bool(tf.reduce_all([tf.reduce_all(tf.math.is_finite(v))
-                               for v in self.model.variables
+                               for v in self.saved_variables()
                                if v.dtype.is_floating]))
 
   def learning_rate(self) -> float:

@@ -4,6 +4,7 @@ import os
 import pathlib
 from typing import Optional, Union
 
+from zoo.datasets import safe_files
 from zoo.training.run_dir import RunDir
 
 RunLike = Union[RunDir, os.PathLike, str]
@@ -20,6 +21,13 @@ def out_dir(run: RunDir, out: Optional[os.PathLike] = None,
   path = pathlib.Path(out) if out else run.visualize_dir
   if sub:
     path = path / sub
+  if not out:
+    # The run's own folders: never a link someone placed there.
+    for own in (run.visualize_dir, path):
+      if own.is_symlink():
+        raise safe_files.UnsafePathError(
+            f"{own} is a symbolic link; pictures are written into the run's "
+            "own folder only. Remove the link, or pass --out DIR.")
   path.mkdir(parents=True, exist_ok=True)
   return path
 

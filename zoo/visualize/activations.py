@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image
 import tensorflow as tf
 
+from zoo.datasets import safe_files
 from zoo.visualize import _common
 from zoo.visualize import images as image_lib
 from zoo.visualize import sampling
@@ -96,6 +97,6 @@ def write_activations(run: _common.RunLike, num_images: int = 2,
                                    before[layer][index], trained_value[index],
                                    layer, max_channels)
       path = directory / f"image{index}_{layer}.png"
-      picture.save(path)
+      safe_files.write_with(path, picture.save)
       paths.append(str(path))
   return paths

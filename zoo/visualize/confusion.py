@@ -6,6 +6,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from zoo.datasets import safe_files
 from zoo import evaluation
 from zoo.visualize import _common
 from zoo.visualize._plotting import pyplot as plt
@@ -41,7 +42,7 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str],
                 color="white" if count > threshold else "black")
   axis.set_title(title, fontsize=9)
   figure.tight_layout()
-  figure.savefig(path, dpi=100)
+  safe_files.write_with(path, lambda p: figure.savefig(p, dpi=100))
   plt.close(figure)
 
 
@@ -91,5 +92,5 @@ def write_confusion(run: _common.RunLike, out: Optional[os.PathLike] = None,
                  f"{split} split, {matrix.sum()} examples, accuracy "
                  f"{accuracy:.4f}\n{source}")
   csv = directory / "confusion.csv"
-  csv.write_text(confusion_csv(matrix, names))
+  safe_files.write_text(csv, confusion_csv(matrix, names))
   return [str(path), str(csv)]

@@ -3,6 +3,7 @@
 import os
 from typing import Dict, List, Optional
 
+from zoo.datasets import safe_files
 from zoo.training.run_dir import RunDirError
 from zoo.visualize import _common
 from zoo.visualize._plotting import pyplot as plt
@@ -51,6 +52,6 @@ def write_curves(run: _common.RunLike, out: Optional[os.PathLike] = None
   figure.suptitle(f"{run.path.name}: {source}", fontsize=9)
   figure.tight_layout()
   path = _common.out_dir(run, out) / "curves.png"
-  figure.savefig(path, dpi=100)
+  safe_files.write_with(path, lambda p: figure.savefig(p, dpi=100))
   plt.close(figure)
   return [str(path)]

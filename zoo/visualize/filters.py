@@ -6,6 +6,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 
+from zoo.datasets import safe_files
 from zoo import layer_summary
 from zoo.visualize import _common
 from zoo.visualize import images as image_lib
@@ -86,5 +87,5 @@ def write_filters(run: _common.RunLike, out: Optional[os.PathLike] = None,
       image_lib.caption(before, f"untrained {name}"),
       image_lib.caption(after, "trained")], gap=16)
   path = _common.out_dir(run, out) / "filters.png"
-  picture.save(path)
+  safe_files.write_with(path, picture.save)
   return [str(path)]

@@ -5,6 +5,7 @@ import os
 import pathlib
 from typing import List, Optional
 
+from zoo.datasets import safe_files
 from zoo.models import _registry
 from zoo import layer_summary
 from zoo.visualize._plotting import pyplot as plt
@@ -50,7 +51,7 @@ def init_histograms(model, path: os.PathLike, image_size=None,
           if len(weights) > len(shown) else "")
   figure.suptitle(f"{model.name}: initial weights{more}", fontsize=9)
   figure.tight_layout()
-  figure.savefig(path, dpi=100)
+  safe_files.write_with(path, lambda p: figure.savefig(p, dpi=100))
   plt.close(figure)
 
 

@@ -4,6 +4,7 @@ import os
 import pathlib
 from typing import Optional, Tuple
 
+from zoo.datasets import safe_files
 from zoo import layer_summary
 
 
@@ -31,5 +32,5 @@ def write_layers(model_name: str, image_size: Optional[int] = None,
     directory = pathlib.Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"layers_{model_name}.txt"
-    path.write_text(text + "\n")
+    safe_files.write_text(path, text + "\n")
   return text, path and str(path)

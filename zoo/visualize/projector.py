@@ -8,6 +8,7 @@ The examples are a seeded sample with every class in it.
 import math
 import os
 import pathlib
+import re
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ from PIL import Image
 import tensorflow as tf
 from tensorboard.plugins import projector
 
+from zoo.datasets import safe_files
 from zoo import evaluation
 from zoo.visualize import _common
 from zoo.visualize import images as image_lib
@@ -109,8 +111,10 @@ def write_embeddings(run: _common.RunLike, model=None,
   predicted = evaluation.predict_dataset(model, batches, endpoint=endpoint)
   directory = pathlib.Path(out) if out else run.tensorboard_dir / PROJECTOR_DIR
   directory.mkdir(parents=True, exist_ok=True)
+  own = re.compile(rf"^{CHECKPOINT_NAME}-\d+\.(index|data-\d+-of-\d+)$")
   for stale in directory.glob(f"{CHECKPOINT_NAME}-*"):
-    stale.unlink()
+    if own.match(stale.name) and not stale.is_symlink():
+      stale.unlink()  # An earlier embedding's checkpoint, nothing else.
   checkpoint = tf.train.Checkpoint(embedding=tf.Variable(
       predicted["features"].astype(np.float32), trainable=False,
       name=CHECKPOINT_NAME))
@@ -120,11 +124,11 @@ def write_embeddings(run: _common.RunLike, model=None,
       checkpoint, str(directory), max_to_keep=1,
       checkpoint_name=CHECKPOINT_NAME).save()
   metadata = directory / METADATA_FILE
-  metadata.write_text(metadata_tsv(predicted["labels"],
-                                   predicted["predictions"], run.class_names))
+  safe_files.write_text(metadata, metadata_tsv(
+      predicted["labels"], predicted["predictions"], run.class_names))
   sprite = directory / SPRITE_FILE
-  sprite_image(image_lib.image_to_uint8(images, run.normalization)).save(
-      sprite)
+  safe_files.write_with(sprite, sprite_image(
+      image_lib.image_to_uint8(images, run.normalization)).save)
   projector.visualize_embeddings(str(directory), projector_config())
   # An event file makes the folder a run that TensorBoard lists.
   writer = tf.summary.create_file_writer(str(directory))
