@@ -62,12 +62,9 @@ def load_timm_weights(model: Any, source: Any,
     ValueError: If the model has no timm counterpart, the source is not the
       same architecture (a missing or left-over name), or a shape differs.
   """
-  pairs = _pairs(model)
+  pairs = _backbone_pairs(model)
   state = _numpy_state(source)
   _build(model)
-  top = [(prefix, module) for prefix, module in pairs if _is_head(model,
-                                                                  module)]
-  pairs = [pair for pair in pairs if pair not in top]
   top_prefix = "head.fc" if isinstance(model, AlignedXception) else "fc"
   source_has_top = f"{top_prefix}.weight" in state
   if load_top is None:
@@ -98,8 +95,8 @@ def _timm_name(model: Any) -> str:
   return "legacy_xception" if isinstance(model, Xception) else model.name
 
 
-def _pairs(model: Any) -> List[Tuple[str, snt.Module]]:
-  """`(timm prefix, zoo leaf module)` for every layer of `model`."""
+def _backbone_pairs(model: Any) -> List[Tuple[str, snt.Module]]:
+  """`(timm prefix, zoo leaf module)` for every layer but the classifier."""
   if isinstance(model, AlignedXception):
     return _aligned_pairs(model)
   if isinstance(model, Xception):
@@ -122,8 +119,6 @@ def _aligned_pairs(model: AlignedXception) -> List[Tuple[str, snt.Module]]:
       pairs += [(f"{prefix}.conv_dw", conv.depthwise),
                 (f"{prefix}.bn_dw", conv.depthwise_bn),
                 (f"{prefix}.conv_pw", conv.pointwise), (f"{prefix}.bn_pw", bn)]
-  if model.head is not None:
-    pairs.append(("head.fc", model.head.logits))
   return pairs
 
 
@@ -150,13 +145,7 @@ def _legacy_pairs(model: Xception) -> List[Tuple[str, snt.Module]]:
   for i, (conv, bn) in enumerate(zip(exit_convs.convs, exit_convs.bns), 3):
     pairs += [(f"conv{i}.conv1", conv.depthwise),
               (f"conv{i}.pointwise", conv.pointwise), (f"bn{i}", bn)]
-  if model.head is not None:
-    pairs.append(("fc", model.head.logits))
   return pairs
-
-
-def _is_head(model: Any, module: snt.Module) -> bool:
-  return model.head is not None and module is model.head.logits
 
 
 def _build(model: Any) -> None:

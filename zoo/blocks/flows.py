@@ -40,7 +40,8 @@ class SeparableBlockSpec:
   identity shortcut. The aligned Xception (DeepLab v3+) downsamples with a
   stride in the last separable conv instead of a max-pool, normalises
   between depthwise and pointwise convolutions too, and ends with a block
-  that activates after each BN and has no shortcut.
+  that activates after each BN and has no shortcut. A MobileNet block is
+  one such separable conv with ReLU6 and no shortcut.
   """
   name: str
   #: Output channels of each separable conv, in order.
@@ -49,10 +50,10 @@ class SeparableBlockSpec:
   stride: int = 1
   #: "identity", "projection" (a 1x1 strided conv + BN) or "none".
   shortcut: str = "identity"
-  #: The activation before each separable conv; False: after each BN.
+  #: Activate before each separable conv (Xception); False: after each BN.
   leading_relu: bool = True
-  #: A BN (and, without `leading_relu`, a ReLU) between depthwise and
-  #: pointwise convolutions.
+  #: A BN (and, without `leading_relu`, the activation) between depthwise
+  #: and pointwise convolutions.
   depthwise_bn: bool = False
   #: Padding of the depthwise convs (`snt.pad.same` is PyTorch's symmetric).
   padding: Padding = "SAME"
@@ -60,7 +61,6 @@ class SeparableBlockSpec:
   channel_multiplier: int = 1
   #: The activation (MobileNet's is ReLU6).
   activation: Callable[[tf.Tensor], tf.Tensor] = tf.nn.relu
-
 
 
 # Entry flow: the stem (block1) then three downsampling blocks. The first has

@@ -14,7 +14,8 @@ class ClassifierHead(snt.Module):
 
   With no hidden sizes it is a single `Linear` layer (softmax regression's
   whole model). Dropout follows every hidden layer, as in the Deep-MNIST
-  tutorial and the Flowers17 experiment.
+  tutorial and the Flowers17 experiment; `input_dropout_rate` also drops
+  the features themselves (Keras' MobileNet top).
 
   Calling it returns a pair, not a tensor:
 
@@ -35,6 +36,7 @@ class ClassifierHead(snt.Module):
                b_init: Optional[snt.initializers.Initializer] = None,
                logits_w_init: Optional[snt.initializers.Initializer] = None,
                logits_b_init: Optional[snt.initializers.Initializer] = None,
+               input_dropout_rate: float = 0.0,
                name: Optional[str] = None):
     """Constructs a ClassifierHead.
 
@@ -47,6 +49,7 @@ class ClassifierHead(snt.Module):
       b_init: Initializer of the hidden biases.
       logits_w_init: Initializer of the logits weights (`w_init` if `None`).
       logits_b_init: Initializer of the logits biases (`b_init` if `None`).
+      input_dropout_rate: Dropout rate on the features while training.
       name: Name of the module.
 
     Raises:
@@ -66,6 +69,9 @@ class ClassifierHead(snt.Module):
         for i, size in enumerate(hidden_sizes)
     ]
     self.dropout = Dropout(dropout_rate, name="dropout")
+    self.input_dropout = None
+    if input_dropout_rate:
+      self.input_dropout = Dropout(input_dropout_rate, name="input_dropout")
     self.logits = snt.Linear(
         num_classes, w_init=logits_w_init or w_init,
         b_init=logits_b_init or b_init, name="logits")
@@ -83,6 +89,8 @@ class ClassifierHead(snt.Module):
     """
     endpoints = {}
     outputs = features
+    if self.input_dropout is not None:
+      outputs = self.input_dropout(outputs, is_training)
     for i, layer in enumerate(self.hidden):
       outputs = self._activation(layer(outputs))
       endpoints[f"hidden_{i}"] = outputs

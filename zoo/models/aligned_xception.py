@@ -138,12 +138,8 @@ class AlignedXception(ImageClassifier):
       outputs, block_endpoints = flow.with_endpoints(outputs, bn_training)
       endpoints.update(block_endpoints)
       endpoints[flow.name] = outputs
-    features = tf.reduce_mean(outputs, axis=[1, 2])
-    endpoints["pre_logits"] = features
-    if self.head is None:
-      return features, endpoints
-    logits, head_endpoints = self.head(features, is_training)
-    return logits, {**endpoints, **head_endpoints, "logits": logits}
+    return self._classify(tf.reduce_mean(outputs, axis=[1, 2]), endpoints,
+                          is_training)
 
 
 def _create(name: str, **kwargs) -> AlignedXception:

@@ -169,6 +169,26 @@ class ImageClassifier(snt.Module):
     """
     raise NotImplementedError
 
+  def _classify(self, features: tf.Tensor, endpoints: Endpoints,
+                is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
+    """Ends a `_forward`: records `pre_logits`, then applies the head.
+
+    Args:
+      features: `[B, D]` pooled features.
+      endpoints: The backbone's endpoints so far.
+      is_training: Training mode of the head (dropout).
+
+    Returns:
+      `(logits, endpoints)` with the head's endpoints and `logits` added, or
+      `(features, endpoints)` for a model built without a head.
+    """
+    endpoints["pre_logits"] = features
+    head = self.classifier_head
+    if head is None:
+      return features, endpoints
+    logits, head_endpoints = head(features, is_training)
+    return logits, {**endpoints, **head_endpoints, "logits": logits}
+
   @property
   def classifier_head(self) -> Optional[snt.Module]:
     """The head (`head_attribute`), or None when built without one."""

@@ -12,7 +12,6 @@ import sonnet as snt
 import tensorflow as tf
 
 from zoo.blocks.conv_pool import ConvPool
-from zoo.blocks.dropout import Dropout
 from zoo.blocks.flows import (KERAS_BN_DECAY, KERAS_BN_EPS, SeparableBlockSpec,
                               SeparableFlow, batch_norm)
 from zoo.blocks.head import ClassifierHead
@@ -47,7 +46,7 @@ def block_specs(alpha: float,
 
 
 class MobileNetV1(ImageClassifier):
-  """Conv, 13 separable blocks, average pooling, dropout, then logits.
+  """Conv, 13 separable blocks, average pooling, then a dropout + logits head.
 
   Inputs are RGB scaled to [-1, 1], at least 32x32. With `include_top=False`
   the model returns the pooled features (1024 * alpha).
@@ -116,9 +115,8 @@ class MobileNetV1(ImageClassifier):
                                 bn_decay, bn_eps, sync, name="blocks")
     self.head = None
     if include_top:
-      self.dropout = Dropout(dropout, name="dropout")
       self.head = ClassifierHead(num_classes, hidden_sizes=hidden_sizes,
-                                 name="head")
+                                 input_dropout_rate=dropout, name="head")
 
   def _forward(self, images: tf.Tensor,
                is_training: bool) -> Tuple[tf.Tensor, Endpoints]:
@@ -127,13 +125,8 @@ class MobileNetV1(ImageClassifier):
     endpoints = {"conv1": outputs}
     outputs, block_endpoints = self.blocks.with_endpoints(outputs, bn_training)
     endpoints.update(block_endpoints)
-    features = tf.reduce_mean(outputs, axis=[1, 2])
-    endpoints["pre_logits"] = features
-    if self.head is None:
-      return features, endpoints
-    logits, head_endpoints = self.head(
-        self.dropout(features, is_training), is_training)
-    return logits, {**endpoints, **head_endpoints, "logits": logits}
+    return self._classify(tf.reduce_mean(outputs, axis=[1, 2]), endpoints,
+                          is_training)
 
 
 @register_model
