@@ -82,6 +82,10 @@ def test_status_and_metadata(client, models):
   export = client.get("/v1/models/export/metadata").json()["metadata"]
   assert export["format"] == "savedmodel" and export["endpoints"] is False
   assert export["evaluation"] == card["evaluation"]  # The run it records.
+  assert client.get("/v1/models/run/versions/1/metadata").json() == metadata
+  assert client.get("/v1/models/run/versions/1").json() == status
+  missing = client.get("/v1/models/run/versions/2")
+  assert missing.status_code == 404 and "version 1" in missing.json()["error"]
   listed = client.get("/v1/models").json()["models"]
   assert [m["name"] for m in listed] == ["run", "export"]
 
@@ -101,6 +105,11 @@ def test_predict_lists_and_b64_give_the_runtime_answer(client, models,
                                                        digits):
   images, _ = digits
   expected = models["export"].probabilities(images[:2])
+  versioned = client.post("/v1/models/export/versions/1:predict",
+                          json={"instances": images[:2].tolist()})
+  np.testing.assert_allclose(
+      [p["probabilities"] for p in versioned.json()["predictions"]],
+      expected, atol=1e-6)
   for body in ({"instances": images[:2].tolist()},
                {"instances": [_b64(_png(image)) for image in images[:2]]},
                {"instances": [image[..., 0].tolist()

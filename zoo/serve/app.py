@@ -12,6 +12,7 @@ Routes (OpenAPI at /openapi.json, browsable at /docs):
     GET  /v1/models/NAME                   status, as TensorFlow Serving
     GET  /v1/models/NAME/metadata          class names, input, run card
     POST /v1/models/NAME:predict           {"instances": [...]}
+         (and under /v1/models/NAME/versions/1)
     POST /v1/models/NAME/upload            multipart image files
     POST /v1/models/NAME/activations       one image -> grids per block
     GET  /v1/models/NAME/card/PICTURE.png  curves, confusion
@@ -304,6 +305,30 @@ def create_app(models: Dict[str, runtimes.Runtime],
     return JSONResponse({"predictions": [
         _prediction(row, entry.runtime.class_names, options.top_k)
         for row in rows]})
+
+  def check_version(version: str) -> None:
+    if version != VERSION:
+      raise inputs.InputError(f"Version {version!r} is not served; this "
+                              f"server has version {VERSION}.", 404)
+
+  @app.get("/v1/models/{name}/versions/{version}", tags=["models"],
+           summary="Model status of one version")
+  async def version_status(name: str, version: str):
+    check_version(version)
+    return await model_status(name)
+
+  @app.get("/v1/models/{name}/versions/{version}/metadata", tags=["models"],
+           summary="Metadata of one version")
+  async def version_metadata(name: str, version: str):
+    check_version(version)
+    return await model_metadata(name)
+
+  @app.post("/v1/models/{name}/versions/{version}:predict", tags=["models"],
+            summary="Classify images with one version",
+            openapi_extra=_JSON_BODY)
+  async def version_predict(name: str, version: str, request: Request):
+    check_version(version)
+    return await model_predict(name, request)
 
   @app.post("/v1/models/{name}/upload", tags=["page"],
             summary="Classify uploaded image files",
