@@ -415,6 +415,9 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
                       help="With --load-test: client counts.")
   parser.add_argument("--requests", type=int, default=400,
                       help="With --load-test: requests per client count.")
+  parser.add_argument("--repeats", type=int, default=3,
+                      help="With --load-test: rounds per row (the median is "
+                      "shown).")
   parser.add_argument("--json", help="With --load-test: also write the rows "
                       "here.")
 
@@ -466,13 +469,15 @@ def _serve(args) -> int:
   if args.load_test:
     if args.path is None or named:
       raise _UsageError("--load-test measures one model: pass PATH only.")
-    if min(args.clients) < 1 or args.requests < 1:
-      raise _UsageError("--clients and --requests must be at least 1.")
+    if min(args.clients) < 1 or min(args.requests, args.repeats) < 1:
+      raise _UsageError("--clients, --requests and --repeats must be at "
+                        "least 1.")
     import json  # pylint: disable=g-import-not-at-top
     import pathlib  # pylint: disable=g-import-not-at-top
     from zoo.serve import load_test  # pylint: disable=g-import-not-at-top
     rows = load_test.measure(args.path, args.clients, args.requests,
-                             options.max_batch_size, options.max_wait_ms)
+                             options.max_batch_size, options.max_wait_ms,
+                             args.repeats)
     print(load_test.format_table(rows))
     if args.json:
       pathlib.Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
