@@ -61,6 +61,7 @@ def test_health_readiness_and_openapi(client):
                "/v1/models/{name}/upload", "/readyz", "/healthz"):
     assert path in paths
   assert "requestBody" in paths["/v1/models/{name}:predict"]["post"]
+  assert client.get("/docs").status_code == 404  # Its viewer needs a CDN.
 
 
 def test_status_and_metadata(client, models):

@@ -396,9 +396,10 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--max-batch-size", type=int, default=32,
                       help="Images per model call at most (1: no "
                       "batching).")
-  parser.add_argument("--max-wait-ms", type=float, default=2.0,
+  parser.add_argument("--max-wait-ms", type=float, default=0.0,
                       help="How long a request waits for others to join its "
-                      "batch (default 2).")
+                      "batch (default 0: a batch holds the requests that "
+                      "queued while the model ran).")
   parser.add_argument("--max-upload-mb", type=float, default=10.0,
                       help="Largest request body in MiB (default 10).")
   parser.add_argument("--top-k", type=int, default=5,
@@ -500,8 +501,8 @@ def _serve(args) -> int:
   for name, runtime in models.items():
     print(f"Serving {name}: {runtime.description} at "
           f"http://{args.host}:{args.port}/v1/models/{name}", flush=True)
-  print(f"Page: http://{args.host}:{args.port}/  API: "
-        f"http://{args.host}:{args.port}/docs", flush=True)
+  print(f"Page: http://{args.host}:{args.port}/  OpenAPI: "
+        f"http://{args.host}:{args.port}/openapi.json", flush=True)
   try:
     serve.serve(paths, options, args.host, args.port, args.workers,
                 args.checkpoint, args.log_level,

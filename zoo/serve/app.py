@@ -4,7 +4,8 @@ health, the run card and the page.
     app = create_app({"mnist": run_serving.load("runs/x")}, ServeOptions())
     uvicorn.run(app)                  # or zoo.serve.serve(...)
 
-Routes (OpenAPI at /openapi.json, browsable at /docs):
+Routes (OpenAPI at /openapi.json; no /docs page, whose viewer would come
+from a CDN):
 
     GET  /                                 the page (zoo/serve/static)
     GET  /healthz, /readyz                 liveness, readiness
@@ -57,14 +58,16 @@ class ServeOptions:
 
   Attributes:
     max_batch_size: Images per model call at most (1: no batching).
-    max_wait_ms: How long a request waits for others to join its batch.
+    max_wait_ms: How long a request waits for others to join its batch;
+      with 0 (as TensorFlow Serving's default), a batch holds the requests
+      that queued while the model ran the one before.
     max_upload_bytes: Largest request body; larger ones get 413.
     max_files: Files per upload at most.
     top_k: Classes listed per prediction.
     max_channels: Channels per block in the activation grids.
   """
   max_batch_size: int = 32
-  max_wait_ms: float = 2.0
+  max_wait_ms: float = 0.0
   max_upload_bytes: int = 10 * 1024 * 1024
   max_files: int = 64
   top_k: int = 5
@@ -205,7 +208,8 @@ def create_app(models: Dict[str, runtimes.Runtime],
   app = FastAPI(
       title="snt-zoo serve",
       description="TensorFlow Serving's REST API, image uploads and a page "
-      "for the zoo's models.", version=VERSION, lifespan=lifespan)
+      "for the zoo's models.", version=VERSION, lifespan=lifespan,
+      docs_url=None, redoc_url=None)  # Their viewers load from a CDN.
   app.add_middleware(_BodyLimit, limit=int(options.max_upload_bytes))
   app.state.options = options
   app.state.serving = state

@@ -183,12 +183,12 @@ def stop_server(process: subprocess.Popen) -> int:
 
 def measure(path: os.PathLike, clients: Sequence[int] = (1, 8, 32),
             requests: int = 400, max_batch_size: int = 32,
-            max_wait_ms: float = 2.0, repeats: int = 3) -> List[Dict]:
+            max_wait_ms: float = 0.0, repeats: int = 3) -> List[Dict]:
   """The load table: each client count with and without batching.
 
-  Both servers run at once and their loads alternate, `repeats` rounds,
-  so that a machine busy with other work slows both alike; each row is
-  the round with the median requests/s.
+  Both servers run at once and their loads alternate with the in-process
+  calls, `repeats` rounds, so that a machine busy with other work slows
+  all alike; each row is the round with the median requests/s.
 
   Args:
     path: What `snt-zoo serve` takes.
@@ -207,15 +207,7 @@ def measure(path: os.PathLike, clients: Sequence[int] = (1, 8, 32),
   image = np.random.default_rng(0).integers(
       0, 256, (height, width, runtime.channels), dtype=np.uint8)
   body = predict_body(image)
-  rows = []
-  for batch_size in (1, max_batch_size):
-    rates = sorted(in_process_rate(runtime, image, requests, batch_size)
-                   for _ in range(repeats))
-    rows.append({"setup": f"in-process predict, batch {batch_size}",
-                 "clients": 1, "requests": requests, "errors": 0,
-                 "requests_per_sec": rates[len(rates) // 2],
-                 "p50_ms": None, "p99_ms": None, "server_rss_mib": None})
-  del runtime
+  in_process = {1: [], max_batch_size: []}
   setups = {
       f"server, batching ({max_batch_size}, {max_wait_ms:g} ms)":
           ["--max-batch-size", str(max_batch_size),
@@ -232,11 +224,18 @@ def measure(path: os.PathLike, clients: Sequence[int] = (1, 8, 32),
                20)  # Warm-up.
     results = {(setup, count): [] for setup in setups for count in clients}
     for _ in range(repeats):
+      for batch_size, rates in in_process.items():
+        rates.append(in_process_rate(runtime, image, requests, batch_size))
       for count in clients:
         for setup, (process, port) in servers.items():
           result = run_load("127.0.0.1", port, "/v1/models/model:predict",
                             body, count, requests)
           results[setup, count].append((result, resident_mib(process.pid)))
+    rows = [{"setup": f"in-process predict, batch {batch_size}",
+             "clients": 1, "requests": requests, "errors": 0,
+             "requests_per_sec": sorted(rates)[len(rates) // 2],
+             "p50_ms": None, "p99_ms": None, "server_rss_mib": None}
+            for batch_size, rates in in_process.items()]
     for setup in setups:
       for count in clients:
         ranked = sorted(results[setup, count],
