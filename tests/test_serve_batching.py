@@ -6,7 +6,8 @@ import asyncio
 import numpy as np
 import pytest
 
-from zoo.serve.batching import MicroBatcher
+pytest.importorskip("fastapi")  # zoo.serve needs the serve extra.
+from zoo.serve.batching import MicroBatcher  # pylint: disable=g-import-not-at-top
 
 
 def _rows(images):
