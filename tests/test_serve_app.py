@@ -228,6 +228,7 @@ _BAD_JSON = {
     "five channels": ({"instances": [np.zeros((4, 4, 5), int).tolist()]},
                       400, "5 channels"),
     "no instances": ({"inputs": []}, 400, '"instances"'),
+    "empty image": ({"instances": [[[]]]}, 400, "has shape [1, 0, 1]"),
     "empty": ({"instances": []}, 400, "non-empty list"),
 }
 
@@ -250,6 +251,10 @@ def test_bad_files_and_bodies(client, digits):
       (client.post("/v1/models/export:predict", content=b"{nope",
                    headers={"content-type": "application/json"}),
        400, "not JSON"),
+      (client.post("/v1/models/export:predict",
+                   content=b'{"instances": ' + b"[" * 100_000 + b"]" * 100_000
+                   + b"}", headers={"content-type": "application/json"}),
+       400, "nested too deeply"),
       (client.post("/v1/models/export:predict",
                    json={"instances": [_b64(_truncated_png(digits))]}),
        400, "cannot read the image"),
