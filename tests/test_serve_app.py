@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient  # pylint: disable=g-import-not-at-top
 
 from zoo import run_serving  # pylint: disable=g-import-not-at-top
 from zoo import serve  # pylint: disable=g-import-not-at-top
+from zoo.serving import runtimes  # pylint: disable=g-import-not-at-top
 from zoo.training.run_dir import RunDir  # pylint: disable=g-import-not-at-top
 
 _LIMIT = 300_000  # Bytes: the test server's upload limit.
@@ -289,6 +290,28 @@ def test_a_body_streamed_past_the_limit_is_refused(client):
                          headers={"content-type": "application/json"})
   assert response.status_code == 413
   assert "limit" in response.json()["error"]
+
+
+class _FailingRuntime(runtimes.Runtime):
+  format = "onnx"
+
+  def probabilities(self, images):
+    raise RuntimeError("out of memory\nmore lines")
+
+
+def test_a_failing_model_is_a_json_500_and_the_server_goes_on(digits):
+  failing = _FailingRuntime("/nowhere/model.onnx", {
+      "class_names": ["a", "b"], "image_size": [28, 28], "channels": 1})
+  app = serve.create_app({"failing": failing})
+  with TestClient(app, raise_server_exceptions=False) as client:
+    response = client.post("/v1/models/failing:predict",
+                           json={"instances": [digits[0][0].tolist()]})
+    assert response.status_code == 500
+    assert response.json()["error"] == (
+        "The server failed (RuntimeError: out of memory).")
+    assert client.get("/readyz").status_code == 200
+    metadata = client.get("/v1/models/failing/metadata").json()["metadata"]
+    assert metadata["evaluation"] is None and metadata["pictures"] == []
 
 
 def test_options_are_checked():

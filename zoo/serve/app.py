@@ -222,6 +222,13 @@ def create_app(models: Dict[str, runtimes.Runtime],
   async def _http_error(_, error: StarletteHTTPException):
     return _error(str(error.detail), error.status_code)
 
+  @app.exception_handler(Exception)
+  async def _server_error(_, error: Exception):
+    message = str(error).strip().splitlines()[0] if str(error).strip() else (
+        type(error).__name__)
+    return _error(f"The server failed ({type(error).__name__}: {message}).",
+                  500)
+
   @app.exception_handler(card_lib.Unavailable)
   async def _unavailable(_, error: card_lib.Unavailable):
     return _error(str(error), 404)
