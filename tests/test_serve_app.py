@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient  # pylint: disable=g-import-not-at-top
 
 from zoo import run_serving  # pylint: disable=g-import-not-at-top
 from zoo import serve  # pylint: disable=g-import-not-at-top
+from zoo.serving import runtimes  # pylint: disable=g-import-not-at-top
 from zoo.training.run_dir import RunDir  # pylint: disable=g-import-not-at-top
 
 _LIMIT = 300_000  # Bytes: the test server's upload limit.
@@ -61,6 +62,7 @@ def test_health_readiness_and_openapi(client):
                "/v1/models/{name}/upload", "/readyz", "/healthz"):
     assert path in paths
   assert "requestBody" in paths["/v1/models/{name}:predict"]["post"]
+  assert client.get("/docs").status_code == 404  # Its viewer needs a CDN.
 
 
 def test_status_and_metadata(client, models):
@@ -82,6 +84,10 @@ def test_status_and_metadata(client, models):
   export = client.get("/v1/models/export/metadata").json()["metadata"]
   assert export["format"] == "savedmodel" and export["endpoints"] is False
   assert export["evaluation"] == card["evaluation"]  # The run it records.
+  assert client.get("/v1/models/run/versions/1/metadata").json() == metadata
+  assert client.get("/v1/models/run/versions/1").json() == status
+  missing = client.get("/v1/models/run/versions/2")
+  assert missing.status_code == 404 and "version 1" in missing.json()["error"]
   listed = client.get("/v1/models").json()["models"]
   assert [m["name"] for m in listed] == ["run", "export"]
 
@@ -101,6 +107,11 @@ def test_predict_lists_and_b64_give_the_runtime_answer(client, models,
                                                        digits):
   images, _ = digits
   expected = models["export"].probabilities(images[:2])
+  versioned = client.post("/v1/models/export/versions/1:predict",
+                          json={"instances": images[:2].tolist()})
+  np.testing.assert_allclose(
+      [p["probabilities"] for p in versioned.json()["predictions"]],
+      expected, atol=1e-6)
   for body in ({"instances": images[:2].tolist()},
                {"instances": [_b64(_png(image)) for image in images[:2]]},
                {"instances": [image[..., 0].tolist()
@@ -218,6 +229,7 @@ _BAD_JSON = {
     "five channels": ({"instances": [np.zeros((4, 4, 5), int).tolist()]},
                       400, "5 channels"),
     "no instances": ({"inputs": []}, 400, '"instances"'),
+    "empty image": ({"instances": [[[]]]}, 400, "has shape [1, 0, 1]"),
     "empty": ({"instances": []}, 400, "non-empty list"),
 }
 
@@ -240,6 +252,10 @@ def test_bad_files_and_bodies(client, digits):
       (client.post("/v1/models/export:predict", content=b"{nope",
                    headers={"content-type": "application/json"}),
        400, "not JSON"),
+      (client.post("/v1/models/export:predict",
+                   content=b'{"instances": ' + b"[" * 100_000 + b"]" * 100_000
+                   + b"}", headers={"content-type": "application/json"}),
+       400, "nested too deeply"),
       (client.post("/v1/models/export:predict",
                    json={"instances": [_b64(_truncated_png(digits))]}),
        400, "cannot read the image"),
@@ -274,6 +290,28 @@ def test_a_body_streamed_past_the_limit_is_refused(client):
                          headers={"content-type": "application/json"})
   assert response.status_code == 413
   assert "limit" in response.json()["error"]
+
+
+class _FailingRuntime(runtimes.Runtime):
+  format = "onnx"
+
+  def probabilities(self, images):
+    raise RuntimeError("out of memory\nmore lines")
+
+
+def test_a_failing_model_is_a_json_500_and_the_server_goes_on(digits):
+  failing = _FailingRuntime("/nowhere/model.onnx", {
+      "class_names": ["a", "b"], "image_size": [28, 28], "channels": 1})
+  app = serve.create_app({"failing": failing})
+  with TestClient(app, raise_server_exceptions=False) as client:
+    response = client.post("/v1/models/failing:predict",
+                           json={"instances": [digits[0][0].tolist()]})
+    assert response.status_code == 500
+    assert response.json()["error"] == (
+        "The server failed (RuntimeError: out of memory).")
+    assert client.get("/readyz").status_code == 200
+    metadata = client.get("/v1/models/failing/metadata").json()["metadata"]
+    assert metadata["evaluation"] is None and metadata["pictures"] == []
 
 
 def test_options_are_checked():

@@ -16,9 +16,10 @@ import urllib.request
 from PIL import Image
 import pytest
 
-from zoo import run_serving
-from zoo.serve import load_test
-from zoo.training.run_dir import RunDir
+pytest.importorskip("uvicorn")  # zoo.serve needs the serve extra.
+from zoo import run_serving  # pylint: disable=g-import-not-at-top
+from zoo.serve import load_test  # pylint: disable=g-import-not-at-top
+from zoo.training.run_dir import RunDir  # pylint: disable=g-import-not-at-top
 
 SCREENSHOT_ENV = "SNT_ZOO_SCREENSHOT"
 

@@ -434,9 +434,10 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--max-batch-size", type=int, default=32,
                       help="Images per model call at most (1: no "
                       "batching).")
-  parser.add_argument("--max-wait-ms", type=float, default=2.0,
+  parser.add_argument("--max-wait-ms", type=float, default=0.0,
                       help="How long a request waits for others to join its "
-                      "batch (default 2).")
+                      "batch (default 0: a batch holds the requests that "
+                      "queued while the model ran).")
   parser.add_argument("--max-upload-mb", type=float, default=10.0,
                       help="Largest request body in MiB (default 10).")
   parser.add_argument("--top-k", type=int, default=5,
@@ -453,6 +454,9 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
                       help="With --load-test: client counts.")
   parser.add_argument("--requests", type=int, default=400,
                       help="With --load-test: requests per client count.")
+  parser.add_argument("--repeats", type=int, default=3,
+                      help="With --load-test: rounds per row (the median is "
+                      "shown).")
   parser.add_argument("--json", help="With --load-test: also write the rows "
                       "here.")
 
@@ -504,13 +508,15 @@ def _serve(args) -> int:
   if args.load_test:
     if args.path is None or named:
       raise _UsageError("--load-test measures one model: pass PATH only.")
-    if min(args.clients) < 1 or args.requests < 1:
-      raise _UsageError("--clients and --requests must be at least 1.")
+    if min(args.clients) < 1 or min(args.requests, args.repeats) < 1:
+      raise _UsageError("--clients, --requests and --repeats must be at "
+                        "least 1.")
     import json  # pylint: disable=g-import-not-at-top
     import pathlib  # pylint: disable=g-import-not-at-top
     from zoo.serve import load_test  # pylint: disable=g-import-not-at-top
     rows = load_test.measure(args.path, args.clients, args.requests,
-                             options.max_batch_size, options.max_wait_ms)
+                             options.max_batch_size, options.max_wait_ms,
+                             args.repeats)
     print(load_test.format_table(rows))
     if args.json:
       pathlib.Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
@@ -533,8 +539,8 @@ def _serve(args) -> int:
   for name, runtime in models.items():
     print(f"Serving {name}: {runtime.description} at "
           f"http://{args.host}:{args.port}/v1/models/{name}", flush=True)
-  print(f"Page: http://{args.host}:{args.port}/  API: "
-        f"http://{args.host}:{args.port}/docs", flush=True)
+  print(f"Page: http://{args.host}:{args.port}/  OpenAPI: "
+        f"http://{args.host}:{args.port}/openapi.json", flush=True)
   try:
     serve.serve(paths, options, args.host, args.port, args.workers,
                 args.checkpoint, args.log_level,

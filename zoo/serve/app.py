@@ -4,7 +4,8 @@ health, the run card and the page.
     app = create_app({"mnist": run_serving.load("runs/x")}, ServeOptions())
     uvicorn.run(app)                  # or zoo.serve.serve(...)
 
-Routes (OpenAPI at /openapi.json, browsable at /docs):
+Routes (OpenAPI at /openapi.json; no /docs page, whose viewer would come
+from a CDN):
 
     GET  /                                 the page (zoo/serve/static)
     GET  /healthz, /readyz                 liveness, readiness
@@ -12,6 +13,7 @@ Routes (OpenAPI at /openapi.json, browsable at /docs):
     GET  /v1/models/NAME                   status, as TensorFlow Serving
     GET  /v1/models/NAME/metadata          class names, input, run card
     POST /v1/models/NAME:predict           {"instances": [...]}
+         (and under /v1/models/NAME/versions/1)
     POST /v1/models/NAME/upload            multipart image files
     POST /v1/models/NAME/activations       one image -> grids per block
     GET  /v1/models/NAME/card/PICTURE.png  curves, confusion
@@ -56,14 +58,16 @@ class ServeOptions:
 
   Attributes:
     max_batch_size: Images per model call at most (1: no batching).
-    max_wait_ms: How long a request waits for others to join its batch.
+    max_wait_ms: How long a request waits for others to join its batch;
+      with 0 (as TensorFlow Serving's default), a batch holds the requests
+      that queued while the model ran the one before.
     max_upload_bytes: Largest request body; larger ones get 413.
     max_files: Files per upload at most.
     top_k: Classes listed per prediction.
     max_channels: Channels per block in the activation grids.
   """
   max_batch_size: int = 32
-  max_wait_ms: float = 2.0
+  max_wait_ms: float = 0.0
   max_upload_bytes: int = 10 * 1024 * 1024
   max_files: int = 64
   top_k: int = 5
@@ -204,7 +208,8 @@ def create_app(models: Dict[str, runtimes.Runtime],
   app = FastAPI(
       title="snt-zoo serve",
       description="TensorFlow Serving's REST API, image uploads and a page "
-      "for the zoo's models.", version=VERSION, lifespan=lifespan)
+      "for the zoo's models.", version=VERSION, lifespan=lifespan,
+      docs_url=None, redoc_url=None)  # Their viewers load from a CDN.
   app.add_middleware(_BodyLimit, limit=int(options.max_upload_bytes))
   app.state.options = options
   app.state.serving = state
@@ -216,6 +221,13 @@ def create_app(models: Dict[str, runtimes.Runtime],
   @app.exception_handler(StarletteHTTPException)
   async def _http_error(_, error: StarletteHTTPException):
     return _error(str(error.detail), error.status_code)
+
+  @app.exception_handler(Exception)
+  async def _server_error(_, error: Exception):
+    message = str(error).strip().splitlines()[0] if str(error).strip() else (
+        type(error).__name__)
+    return _error(f"The server failed ({type(error).__name__}: {message}).",
+                  500)
 
   @app.exception_handler(card_lib.Unavailable)
   async def _unavailable(_, error: card_lib.Unavailable):
@@ -304,6 +316,30 @@ def create_app(models: Dict[str, runtimes.Runtime],
     return JSONResponse({"predictions": [
         _prediction(row, entry.runtime.class_names, options.top_k)
         for row in rows]})
+
+  def check_version(version: str) -> None:
+    if version != VERSION:
+      raise inputs.InputError(f"Version {version!r} is not served; this "
+                              f"server has version {VERSION}.", 404)
+
+  @app.get("/v1/models/{name}/versions/{version}", tags=["models"],
+           summary="Model status of one version")
+  async def version_status(name: str, version: str):
+    check_version(version)
+    return await model_status(name)
+
+  @app.get("/v1/models/{name}/versions/{version}/metadata", tags=["models"],
+           summary="Metadata of one version")
+  async def version_metadata(name: str, version: str):
+    check_version(version)
+    return await model_metadata(name)
+
+  @app.post("/v1/models/{name}/versions/{version}:predict", tags=["models"],
+            summary="Classify images with one version",
+            openapi_extra=_JSON_BODY)
+  async def version_predict(name: str, version: str, request: Request):
+    check_version(version)
+    return await model_predict(name, request)
 
   @app.post("/v1/models/{name}/upload", tags=["page"],
             summary="Classify uploaded image files",

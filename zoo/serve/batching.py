@@ -1,13 +1,14 @@
 """Requests that arrive together, run as one batch.
 
     batcher = MicroBatcher(runtime.probabilities, max_batch_size=32,
-                           max_wait_ms=5)
+                           max_wait_ms=2)
     await batcher.start()
     probabilities = await batcher.submit(images)   # uint8 [n, H, W, C]
     await batcher.stop()                           # runs what is queued
 
 The first queued request opens a batch; requests arriving within
-`max_wait_ms` join it until it holds `max_batch_size` images. Images of
+`max_wait_ms` join it until it holds `max_batch_size` images (with 0, the
+requests that queued while the model ran the batch before). Images of
 the same shape are stacked and run in one call of the model on a worker
 thread (one call at a time, so the event loop stays free); a request is
 never split, and each gets exactly the rows of its own images, so the
@@ -34,7 +35,7 @@ class MicroBatcher:
   """Collects concurrent requests into batches for one model function."""
 
   def __init__(self, function: Callable[[np.ndarray], np.ndarray],
-               max_batch_size: int = 32, max_wait_ms: float = 5.0):
+               max_batch_size: int = 32, max_wait_ms: float = 0.0):
     """Builds the batcher (call `start` inside the event loop).
 
     Args:

@@ -106,6 +106,9 @@ def json_images(body: bytes, channels: int) -> List[np.ndarray]:
   except (json.JSONDecodeError, UnicodeDecodeError):
     raise InputError('The body is not JSON; send {"instances": [...]}.') \
         from None
+  except RecursionError:
+    raise InputError("The JSON is nested too deeply; an image is "
+                     "[height][width][channels] pixels.") from None
   if not isinstance(request, dict) or "instances" not in request:
     raise InputError('The body must be a JSON object with "instances": '
                      '{"instances": [image, ...]}.')

@@ -5,10 +5,10 @@
 
 `run_load` sends a fixed number of `:predict` requests from N concurrent
 clients (threads with keep-alive connections) and stops by itself;
-`measure` starts the server twice on a free port of 127.0.0.1 (batching
-on, then `max_batch_size=1`), runs each client count, reads the server's
-resident memory and compares with the same model called in this process
-one image at a time, as `snt-zoo predict` does. Clients and server share
+`measure` starts two servers on free ports of 127.0.0.1 (batching on, and
+`max_batch_size=1`), loads them in turn with each client count for a few
+rounds, reads their resident memory and compares with the same model
+called in this process one image at a time, as `snt-zoo predict` does. Clients and server share
 the machine, so the figures are the whole system's.
 """
 
@@ -183,8 +183,12 @@ def stop_server(process: subprocess.Popen) -> int:
 
 def measure(path: os.PathLike, clients: Sequence[int] = (1, 8, 32),
             requests: int = 400, max_batch_size: int = 32,
-            max_wait_ms: float = 2.0) -> List[Dict]:
+            max_wait_ms: float = 0.0, repeats: int = 3) -> List[Dict]:
   """The load table: each client count with and without batching.
+
+  Both servers run at once and their loads alternate with the in-process
+  calls, `repeats` rounds, so that a machine busy with other work slows
+  all alike; each row is the round with the median requests/s.
 
   Args:
     path: What `snt-zoo serve` takes.
@@ -192,6 +196,7 @@ def measure(path: os.PathLike, clients: Sequence[int] = (1, 8, 32),
     requests: Requests per load.
     max_batch_size: The batching server's batch size.
     max_wait_ms: The batching server's wait.
+    repeats: Rounds per row.
 
   Returns:
     Rows `{"setup", "clients", "requests", "errors", "requests_per_sec",
@@ -202,34 +207,47 @@ def measure(path: os.PathLike, clients: Sequence[int] = (1, 8, 32),
   image = np.random.default_rng(0).integers(
       0, 256, (height, width, runtime.channels), dtype=np.uint8)
   body = predict_body(image)
-  rows = []
-  for batch_size in (1, max_batch_size):
-    rows.append({"setup": f"in-process predict, batch {batch_size}",
-                 "clients": 1, "requests": requests, "errors": 0,
-                 "requests_per_sec": in_process_rate(runtime, image, requests,
-                                                     batch_size),
-                 "p50_ms": None, "p99_ms": None, "server_rss_mib": None})
-  del runtime
-  setups = (
-      (f"server, batching ({max_batch_size}, {max_wait_ms:g} ms)",
-       ["--max-batch-size", str(max_batch_size),
-        "--max-wait-ms", str(max_wait_ms)]),
-      ("server, no batching", ["--max-batch-size", "1"]))
-  for setup, arguments in setups:
-    port = free_port()
-    process = start_server(path, port, *arguments)
-    try:
+  in_process = {1: [], max_batch_size: []}
+  setups = {
+      f"server, batching ({max_batch_size}, {max_wait_ms:g} ms)":
+          ["--max-batch-size", str(max_batch_size),
+           "--max-wait-ms", str(max_wait_ms)],
+      "server, no batching": ["--max-batch-size", "1"]}
+  servers = {}
+  try:
+    for setup, arguments in setups.items():
+      port = free_port()
+      servers[setup] = (start_server(path, port, *arguments), port)
+    for process, port in servers.values():
       wait_ready(process, port)
-      target = "/v1/models/model:predict"
-      run_load("127.0.0.1", port, target, body, 1, 20)  # Warm-up.
+      run_load("127.0.0.1", port, "/v1/models/model:predict", body, 1,
+               20)  # Warm-up.
+    results = {(setup, count): [] for setup in setups for count in clients}
+    for _ in range(repeats):
+      for batch_size, rates in in_process.items():
+        rates.append(in_process_rate(runtime, image, requests, batch_size))
       for count in clients:
-        result = run_load("127.0.0.1", port, target, body, count, requests)
+        for setup, (process, port) in servers.items():
+          result = run_load("127.0.0.1", port, "/v1/models/model:predict",
+                            body, count, requests)
+          results[setup, count].append((result, resident_mib(process.pid)))
+    rows = [{"setup": f"in-process predict, batch {batch_size}",
+             "clients": 1, "requests": requests, "errors": 0,
+             "requests_per_sec": sorted(rates)[len(rates) // 2],
+             "p50_ms": None, "p99_ms": None, "server_rss_mib": None}
+            for batch_size, rates in in_process.items()]
+    for setup in setups:
+      for count in clients:
+        ranked = sorted(results[setup, count],
+                        key=lambda pair: pair[0].requests_per_sec)
+        result, rss = ranked[len(ranked) // 2]
         rows.append({"setup": setup, "clients": count,
                      "requests": result.requests, "errors": result.errors,
                      "requests_per_sec": result.requests_per_sec,
                      "p50_ms": result.p50_ms, "p99_ms": result.p99_ms,
-                     "server_rss_mib": resident_mib(process.pid)})
-    finally:
+                     "server_rss_mib": rss})
+  finally:
+    for process, _ in servers.values():
       stop_server(process)
   return rows
 
