@@ -40,8 +40,14 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _train(args) -> int:
+  # Config and data are checked before TensorFlow loads: a mistake is
+  # reported at once, and nothing is created on disk.
+  from zoo.training import config as config_lib  # pylint: disable=g-import-not-at-top
+  config = config_lib.load_config(args.config, args.overrides,
+                                  build_model=False)
+  config_lib.check_data(config)
   from zoo import training  # pylint: disable=g-import-not-at-top
-  config = training.load_config(args.config, args.overrides)
+  config_lib.check_model(config)
   from zoo import visualize  # pylint: disable=g-import-not-at-top
   try:
     training.run(config, actions=visualize.training_actions(config))

@@ -35,10 +35,9 @@ import tensorflow as tf
 import tree
 from sonnet.src import custom_getter
 
-AUTO = "auto"
-# What a trainer computes in; `auto` resolves to one of these.
-COMPUTE_PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-PRECISIONS = (AUTO,) + COMPUTE_PRECISIONS
+from zoo.training.choices import AUTO
+from zoo.training.choices import COMPUTE_PRECISIONS
+from zoo.training.choices import PRECISIONS
 
 # x86 CPU flags (/proc/cpuinfo) of bfloat16 arithmetic that oneDNN uses:
 # AVX-512 BF16 dot products and AMX tiles.

@@ -198,6 +198,10 @@ class Run:
     seed_everything(config["seed"])
     self.run_dir = RunDir.for_config(config)
     self.is_chief = distribute.is_chief(self.strategy)
+    # Missing data is reported before the run directory exists.
+    datasets.availability.check(config["data"]["name"],
+                                config["data"].get("data_dir"))
+    created = not self.run_dir.path.exists()
     if self.is_chief:
       self.run_dir.make_directories()
     self._lock = self.run_dir.lock().acquire() if self.is_chief else None
@@ -205,6 +209,8 @@ class Run:
       self._build()
     except BaseException:
       self.close()
+      if created and self.is_chief:
+        self.run_dir.remove_if_unused()
       raise
 
   def _build(self) -> None:

@@ -30,8 +30,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from zoo.models import _registry
-
 CONFIG_FILE = "config.yaml"
 METRICS_FILE = "metrics.jsonl"
 CHECKPOINT_DIR = "checkpoints"
@@ -166,6 +164,7 @@ def model_kwargs(model: Dict[str, Any]) -> Dict[str, Any]:
 
 def build_model(config: Dict[str, Any]):
   """Creates the (untrained) model a config's `model` section describes."""
+  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
   return _registry.create_model(config["model"]["name"],
                                 **model_kwargs(config["model"]))
 
@@ -372,6 +371,27 @@ class RunDir:
     except OSError as e:
       raise RunDirError(f"Cannot write in {self.path} ({e.strerror or e}); "
                         "pass a run_dir on a writable disk.") from None
+
+  def remove_if_unused(self) -> bool:
+    """Removes a run directory holding only what `make_directories` and the
+    lock made (a start that failed before writing anything); returns whether
+    it did. Anything else in it keeps it, untouched."""
+    for directory in (self.tensorboard_dir, self.best_dir,
+                      self.checkpoint_dir):
+      try:
+        directory.rmdir()
+      except OSError:
+        pass
+    lock = self.path / LOCK_FILE
+    try:
+      if any(entry.name != LOCK_FILE for entry in self.path.iterdir()):
+        return False
+      if lock.is_file() and not lock.is_symlink():
+        lock.unlink()
+      self.path.rmdir()
+    except OSError:
+      return False
+    return True
 
   def lock(self) -> RunLock:
     """The run directory's lock (`with run.lock(): ...`)."""
