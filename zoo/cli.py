@@ -117,6 +117,11 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                       help="Fit a temperature on the validation split (the "
                       "evaluation split if there is none) and bake it into "
                       "the probabilities.")
+  parser.add_argument("--dynamic-shape", action="store_true",
+                      help="tflite, tflite-int8: take any batch and image "
+                      "size (default: the fixed [1, H, W, C] input, named "
+                      "tensors and standard metadata that mobile tools "
+                      "read).")
   parser.add_argument("--compare-formats", action="store_true",
                       help="Write nothing: export every format to a "
                       "temporary directory and print size, max difference "
@@ -148,7 +153,8 @@ def _export(args) -> int:
   from zoo import run_serving  # pylint: disable=g-import-not-at-top
   output = run_serving.export_run(
       args.run_dir, args.output, args.checkpoint, args.overwrite,
-      export_format=args.export_format, calibrate=args.calibrate)
+      export_format=args.export_format, calibrate=args.calibrate,
+      dynamic_shape=args.dynamic_shape)
   print(run_serving.describe_export(output))
   return 0
 

@@ -261,7 +261,8 @@ def _move_into_place(staging: pathlib.Path, output: pathlib.Path) -> None:
 def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
                checkpoint: Optional[os.PathLike] = None,
                overwrite: bool = False, export_format: str = "savedmodel",
-               calibrate: bool = False) -> pathlib.Path:
+               calibrate: bool = False,
+               dynamic_shape: bool = False) -> pathlib.Path:
   """Exports a training run in one format (see `zoo.serving.formats`).
 
   The export is written to a temporary directory beside `output` and
@@ -280,6 +281,8 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
       split if the run has none) and divide the logits by it; the fit and
       the expected calibration error before and after are recorded under
       "calibration" in `export_info.json`.
+    dynamic_shape: TFLite: any batch and image size instead of the fixed
+      `[1, H, W, C]` input mobile tools expect.
 
   Returns:
     The export directory.
@@ -290,13 +293,13 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
       export or holds the run directory.
   """
   artifact.check_dependencies(export_format)
-  from zoo.serving import formats  # pylint: disable=g-import-not-at-top
-  from zoo.serving import graph  # pylint: disable=g-import-not-at-top
   run = RunDir(run_dir)
   run.config  # pylint: disable=pointless-statement  # Not a run: say so now.
   output = (pathlib.Path(output) if output
             else run.export_dir_for(export_format))
   _check_output(output, overwrite, run.path)
+  from zoo.serving import formats  # pylint: disable=g-import-not-at-top
+  from zoo.serving import graph  # pylint: disable=g-import-not-at-top
   runtime = load_run(run.path, checkpoint)
   info = runtime.info
   extra_info = {key: info[key] for key in
@@ -323,7 +326,8 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private.
   try:
     formats.write(module, staging, export_format, extra_info,
-                  representative_images=representative)
+                  representative_images=representative,
+                  dynamic_shape=dynamic_shape)
     # Again: it may have appeared since.
     _check_output(output, overwrite, run.path)
     _move_into_place(staging, output)

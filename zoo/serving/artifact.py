@@ -136,14 +136,21 @@ def describe(info: Dict[str, Any], output: os.PathLike) -> str:
   """Lines saying what an export holds and what its signature takes."""
   height, width = info["image_size"]
   export_format = info.get("format", SAVEDMODEL)
+  classes = len(info["class_names"])
+  if info.get("dynamic_shape") is False:  # A TFLite file for mobile tools.
+    signature = (f"  input images uint8 [1, {height}, {width}, "
+                 f"{info['channels']}] -> probabilities [1, {classes}]; "
+                 f"{info['normalization']} normalization inside; standard "
+                 "TFLite metadata with labels.txt")
+  else:
+    signature = (f"  input images uint8 [B, H, W, C] -> probabilities "
+                 f"[B, {classes}], classes [B]; resized to "
+                 f"{height}x{width}, {info['channels']} channel(s), "
+                 f"{info['normalization']} normalization")
   lines = [
       f"Exported {info.get('model', 'a model')} "
       f"({info.get('checkpoint', 'no checkpoint recorded')}) as "
-      f"{export_format} to {output}",
-      f"  input images uint8 [B, H, W, C] -> probabilities "
-      f"[B, {len(info['class_names'])}], classes [B]; resized to "
-      f"{height}x{width}, {info['channels']} channel(s), "
-      f"{info['normalization']} normalization"]
+      f"{export_format} to {output}", signature]
   fit = info.get("calibration")
   if fit:
     lines.append(
