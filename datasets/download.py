@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import sys
 import tarfile
 import tempfile
 import time
@@ -176,15 +177,22 @@ def _download_once(url: str, destination: Path, timeout: float) -> None:
     raise _ConnectError(f"HTTP {e.code} {e.reason}") from e
   except (urllib.error.URLError, socket.timeout, ConnectionError) as e:
     raise _ConnectError(str(getattr(e, "reason", e))) from e
+  import tqdm  # pylint: disable=g-import-not-at-top
   with response, open(destination, "wb") as out:
     declared = response.headers.get("Content-Length")
     received = 0
-    while True:
-      chunk = response.read(_CHUNK_BYTES)
-      if not chunk:
-        break
-      out.write(chunk)
-      received += len(chunk)
+    # On stderr, and only on a terminal (disable=None): logs stay clean.
+    with tqdm.tqdm(total=int(declared) if declared else None, unit="B",
+                   unit_scale=True, unit_divisor=1024, file=sys.stderr,
+                   desc=destination.name, disable=None, leave=False,
+                   dynamic_ncols=True) as bar:
+      while True:
+        chunk = response.read(_CHUNK_BYTES)
+        if not chunk:
+          break
+        out.write(chunk)
+        received += len(chunk)
+        bar.update(len(chunk))
   if declared is not None and received != int(declared):
     raise http.client.IncompleteRead(b"", int(declared) - received)
 

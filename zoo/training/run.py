@@ -487,7 +487,8 @@ class Run:
     train_cfg = self.config["train"]
     batch_size = self.config["data"]["batch_size"]
     progress = ProgressBar(steps, initial=self.step, batch_size=batch_size,
-                           stream=sys.stdout if self.verbose else _Null())
+                           stream=sys.stderr if self.verbose else _Null(),
+                           notes=sys.stdout if self.verbose else _Null())
     window = {"loss": 0.0, "accuracy": 0.0, "n": 0,
               "start": time.perf_counter()}
     with _StopFlag() as stop, contextlib.ExitStack() as cleanup:
