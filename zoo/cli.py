@@ -114,9 +114,12 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                       "directory (never a folder that is not an export, nor "
                       "the run directory).")
   parser.add_argument("--calibrate", action="store_true",
-                      help="Fit a temperature on the validation split (the "
-                      "evaluation split if there is none) and bake it into "
-                      "the probabilities.")
+                      help="Fit a temperature on the validation split and "
+                      "bake it into the probabilities.")
+  parser.add_argument("--calibrate-on", metavar="SPLIT",
+                      help="Calibrate (implies --calibrate) on this split "
+                      "instead; any split but validation gives optimistic "
+                      "figures, marked so.")
   parser.add_argument("--dynamic-shape", action="store_true",
                       help="tflite, tflite-int8: take any batch and image "
                       "size (default: the fixed [1, H, W, C] input, named "
@@ -144,7 +147,9 @@ def _export(args) -> int:
     from zoo import format_comparison  # pylint: disable=g-import-not-at-top
     rows = format_comparison.compare_formats(
         args.run_dir, split=args.split, max_examples=args.max_examples,
-        checkpoint=args.checkpoint, calibrate=args.calibrate)
+        checkpoint=args.checkpoint,
+        calibrate=args.calibrate or bool(args.calibrate_on),
+        calibrate_on=args.calibrate_on or "validation")
     print(format_comparison.format_table(rows))
     if args.json:
       pathlib.Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
@@ -153,8 +158,10 @@ def _export(args) -> int:
   from zoo import run_serving  # pylint: disable=g-import-not-at-top
   output = run_serving.export_run(
       args.run_dir, args.output, args.checkpoint, args.overwrite,
-      export_format=args.export_format, calibrate=args.calibrate,
-      dynamic_shape=args.dynamic_shape)
+      export_format=args.export_format,
+      calibrate=args.calibrate or bool(args.calibrate_on),
+      dynamic_shape=args.dynamic_shape,
+      calibrate_on=args.calibrate_on or "validation")
   print(run_serving.describe_export(output))
   return 0
 

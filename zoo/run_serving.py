@@ -162,12 +162,29 @@ def split_as_uint8(run: RunDir, split: str,
   return np.concatenate(images), np.concatenate(labels)
 
 
-def calibration_split(run: RunDir) -> str:
-  """The split a run calibrates on: validation if it has one, else eval."""
+#: The split a temperature is fitted on unless another is named.
+VALIDATION_SPLIT = "validation"
+
+
+def calibration_split(run: RunDir, calibrate_on: str = VALIDATION_SPLIT
+                      ) -> str:
+  """The split a run calibrates on: its validation split, or the one named.
+
+  Raises:
+    ExportError: If the validation split is asked for and the run has none,
+      saying how to carve one or name another split.
+  """
+  if calibrate_on != VALIDATION_SPLIT:
+    return calibrate_on
   counts = run.dataset().info.num_examples
-  if counts.get("validation"):
-    return "validation"
-  return run.config["data"].get("eval_split", "test")
+  if counts.get(VALIDATION_SPLIT):
+    return VALIDATION_SPLIT
+  raise ExportError(
+      f"{run.path} has no validation split to fit the temperature on; train "
+      "with data.validation_fraction=0.1 (the quick configs do), or pass "
+      "--calibrate-on test to fit on the test split (optimistic: the "
+      "figures are then measured on the data the temperature was fitted "
+      "to).")
 
 
 def calibrate_run(runtime: RunRuntime, split: Optional[str] = None,
@@ -176,12 +193,13 @@ def calibrate_run(runtime: RunRuntime, split: Optional[str] = None,
 
   Args:
     runtime: The run's restored model (`load_run`).
-    split: Default `calibration_split(run)`.
+    split: Default `calibration_split(run)` (the validation split). Any
+      other split gives figures marked `optimistic`.
     batch_size: Examples per forward pass.
 
   Returns:
     `{"temperature", "split", "examples", "ece_before", "ece_after",
-    "nll_before", "nll_after", "ece_bins"}`.
+    "nll_before", "nll_after", "ece_bins", "optimistic"}`.
   """
   run = runtime.run
   split = split or calibration_split(run)
@@ -207,6 +225,8 @@ def calibrate_run(runtime: RunRuntime, split: Optional[str] = None,
       "nll_before": calibration.negative_log_likelihood(logits, labels),
       "nll_after": calibration.negative_log_likelihood(logits / temperature,
                                                        labels),
+      # Fitted on data that also measures the model (test) or trained it.
+      "optimistic": split != VALIDATION_SPLIT,
   }
 
 
@@ -262,7 +282,8 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
                checkpoint: Optional[os.PathLike] = None,
                overwrite: bool = False, export_format: str = "savedmodel",
                calibrate: bool = False,
-               dynamic_shape: bool = False) -> pathlib.Path:
+               dynamic_shape: bool = False,
+               calibrate_on: str = VALIDATION_SPLIT) -> pathlib.Path:
   """Exports a training run in one format (see `zoo.serving.formats`).
 
   The export is written to a temporary directory beside `output` and
@@ -277,12 +298,15 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
       `export_info.json` or a model file); any other non-empty directory,
       and the run directory, are refused.
     export_format: "savedmodel", "onnx", "tflite" or "tflite-int8".
-    calibrate: Fit a temperature on the validation split (the evaluation
-      split if the run has none) and divide the logits by it; the fit and
-      the expected calibration error before and after are recorded under
-      "calibration" in `export_info.json`.
+    calibrate: Fit a temperature on the validation split (`calibrate_on`)
+      and divide the logits by it; the fit and the expected calibration
+      error before and after are recorded under "calibration" in
+      `export_info.json` (`optimistic` when not fitted on validation).
     dynamic_shape: TFLite: any batch and image size instead of the fixed
       `[1, H, W, C]` input mobile tools expect.
+    calibrate_on: The split the temperature is fitted on; a run without a
+      validation split must name one (e.g. "test": figures marked
+      optimistic).
 
   Returns:
     The export directory.
@@ -307,7 +331,7 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   extra_info["run_dir"] = str(run.path.resolve())
   temperature = 1.0
   if calibrate:
-    fit = calibrate_run(runtime)
+    fit = calibrate_run(runtime, calibration_split(run, calibrate_on))
     temperature = fit["temperature"]
     extra_info["calibration"] = fit
   module = graph.ServingModule(runtime.model, run.class_names, run.image_size,

@@ -153,10 +153,12 @@ def describe(info: Dict[str, Any], output: os.PathLike) -> str:
       f"{export_format} to {output}", signature]
   fit = info.get("calibration")
   if fit:
+    optimistic = (" (optimistic: fitted and measured on the same split)"
+                  if fit.get("optimistic") else "")
     lines.append(
         f"  temperature {fit['temperature']:.4f} fitted on "
         f"{fit['split']} ({fit['examples']} examples): expected calibration "
         f"error {fit['ece_before']:.4f} -> {fit['ece_after']:.4f}, "
         f"negative log-likelihood {fit['nll_before']:.4f} -> "
-        f"{fit['nll_after']:.4f}")
+        f"{fit['nll_after']:.4f}{optimistic}")
   return "\n".join(lines)
