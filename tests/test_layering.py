@@ -28,7 +28,7 @@ _LAYERS = (
     ("run-level tools", ("zoo.run_serving", "zoo.evaluation", "zoo.predict",
                          "zoo.format_comparison", "zoo.visualize",
                          "zoo.benchmark")),
-    ("command", ("zoo.cli",)),
+    ("command", ("zoo.cli", "zoo.startup")),
 )
 #: Imports a prefix must never make, whatever the layers allow.
 _FORBIDDEN = {

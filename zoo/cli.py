@@ -463,8 +463,9 @@ def run_command(command: str, argv: Sequence[str],
 
 
 def _dispatch(command: str, args) -> int:
-  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
   debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV) == "1"
+  from zoo import startup  # pylint: disable=g-import-not-at-top
+  startup.quiet_tensorflow(debug)
   run: Callable = _COMMANDS[command][1]
   try:
     return run(args)

@@ -91,7 +91,9 @@ DEFAULTS: Config = {
         "sync_batch_norm": False,
     },
     "visualize": {
-        "embeddings": False,  # Write a projector embedding at the end.
+        # Write a projector embedding at the end: true, false, or null (the
+        # default): on when it is cheap (images of at most 32x32 pixels).
+        "embeddings": None,
         "embedding_examples": 1000,
     },
 }
@@ -423,6 +425,10 @@ def _check_values(config: Config) -> None:
     if too_low or too_high:
       raise ConfigError(f"{key}={value!r} is out of range: it must be "
                         f"{_describe_range(low, high, low_ok, high_ok)}.")
+  if _get(config, "visualize.embeddings") not in (None, True, False):
+    raise ConfigError(
+        f"visualize.embeddings={_get(config, 'visualize.embeddings')!r} must "
+        "be true, false or null (on for images of at most 32x32 pixels).")
   contrast = _get(config, "data.augment.contrast")
   if contrast is not None and (
       not isinstance(contrast, (list, tuple)) or len(contrast) != 2 or
