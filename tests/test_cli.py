@@ -91,11 +91,15 @@ def test_the_train_tool_runs_the_same_command(tmp_path):
   result = subprocess.run(
       [sys.executable, str(_ROOT / "tools" / "train.py"), "--config",
        "softmax_mnist_quick", f"run_dir={tmp_path / 'run'}",
-       "train.steps=10", "train.eval_every=10"],
+       "train.steps=10", "train.eval_every=10",
+       "visualize.embedding_examples=20"],
       capture_output=True, text=True, check=False, env=env)
   assert result.returncode == 0, result.stderr[-2000:]
   assert "Final test accuracy" in result.stdout
   assert (tmp_path / "run" / "config.yaml").is_file()
+  # MNIST-sized: the projector is written by default.
+  assert (tmp_path / "run" / "tensorboard" / "projector" /
+          "projector_config.pbtxt").is_file()
 
 
 def test_wrong_starts_answer_before_tensorflow_and_create_nothing(tmp_path):

@@ -101,9 +101,14 @@ from zoo.serving.artifact import FORMATS as EXPORT_FORMATS  # No TensorFlow.
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("run_dir", help="A training run directory.")
   parser.add_argument("--format", dest="export_format", default="savedmodel",
-                      choices=EXPORT_FORMATS,
-                      help="savedmodel (default), onnx (tf2onnx), tflite or "
-                      "tflite-int8 (int8 calibrated on 300 training images).")
+                      choices=EXPORT_FORMATS + ("tfjs",),
+                      help="savedmodel (default), onnx (tf2onnx), tflite, "
+                      "tflite-int8 (int8 calibrated on 300 training images) "
+                      "or tfjs (TensorFlow.js, with --tfjs-converter).")
+  parser.add_argument("--tfjs-converter", metavar="PATH",
+                      help="With --format tfjs: the tensorflowjs_converter "
+                      "to run (default $SNT_ZOO_TFJS_CONVERTER, else the "
+                      "one on the PATH).")
   parser.add_argument("--output", help="Export directory (default "
                       "RUN_DIR/export, RUN_DIR/export-<format> for the "
                       "others).")
@@ -161,7 +166,8 @@ def _export(args) -> int:
       export_format=args.export_format,
       calibrate=args.calibrate or bool(args.calibrate_on),
       dynamic_shape=args.dynamic_shape,
-      calibrate_on=args.calibrate_on or "validation")
+      calibrate_on=args.calibrate_on or "validation",
+      tfjs_converter=args.tfjs_converter)
   print(run_serving.describe_export(output))
   return 0
 

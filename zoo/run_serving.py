@@ -26,6 +26,7 @@ import numpy as np
 from zoo import calibration
 from zoo.serving import artifact
 from zoo.serving import runtimes
+from zoo.serving import tfjs
 from zoo.serving.artifact import ExportError
 from zoo.training.run_dir import RunDir
 
@@ -283,7 +284,8 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
                overwrite: bool = False, export_format: str = "savedmodel",
                calibrate: bool = False,
                dynamic_shape: bool = False,
-               calibrate_on: str = VALIDATION_SPLIT) -> pathlib.Path:
+               calibrate_on: str = VALIDATION_SPLIT,
+               tfjs_converter: Optional[str] = None) -> pathlib.Path:
   """Exports a training run in one format (see `zoo.serving.formats`).
 
   The export is written to a temporary directory beside `output` and
@@ -297,7 +299,9 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
     overwrite: Replace an earlier export at `output` (a directory holding
       `export_info.json` or a model file); any other non-empty directory,
       and the run directory, are refused.
-    export_format: "savedmodel", "onnx", "tflite" or "tflite-int8".
+    export_format: "savedmodel", "onnx", "tflite", "tflite-int8" or "tfjs"
+      (the SavedModel converted by `tensorflowjs_converter`, see
+      `zoo.serving.tfjs`).
     calibrate: Fit a temperature on the validation split (`calibrate_on`)
       and divide the logits by it; the fit and the expected calibration
       error before and after are recorded under "calibration" in
@@ -307,6 +311,8 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
     calibrate_on: The split the temperature is fitted on; a run without a
       validation split must name one (e.g. "test": figures marked
       optimistic).
+    tfjs_converter: With "tfjs": the converter program (default
+      `$SNT_ZOO_TFJS_CONVERTER`, else `tensorflowjs_converter` on the PATH).
 
   Returns:
     The export directory.
@@ -316,7 +322,13 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
       existing output without `overwrite`, or an output that is not an
       export or holds the run directory.
   """
-  artifact.check_dependencies(export_format)
+  if export_format == tfjs.TFJS:
+    program = tfjs.find_converter(tfjs_converter)
+    if program is None:
+      raise ExportError(tfjs.missing_converter_message(tfjs_converter))
+    tfjs_converter = program
+  else:
+    artifact.check_dependencies(export_format)
   run = RunDir(run_dir)
   run.config  # pylint: disable=pointless-statement  # Not a run: say so now.
   output = (pathlib.Path(output) if output
@@ -349,9 +361,12 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   os.umask(umask)
   os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private.
   try:
-    formats.write(module, staging, export_format, extra_info,
-                  representative_images=representative,
-                  dynamic_shape=dynamic_shape)
+    if export_format == tfjs.TFJS:
+      _write_tfjs(module, staging, extra_info, tfjs_converter)
+    else:
+      formats.write(module, staging, export_format, extra_info,
+                    representative_images=representative,
+                    dynamic_shape=dynamic_shape)
     # Again: it may have appeared since.
     _check_output(output, overwrite, run.path)
     _move_into_place(staging, output)
@@ -359,6 +374,19 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
     if staging.exists():
       shutil.rmtree(staging, ignore_errors=True)
   return output
+
+
+def _write_tfjs(module, directory: pathlib.Path, extra_info: Dict[str, Any],
+                converter: str) -> None:
+  """A SavedModel in a scratch folder, converted into `directory`."""
+  from zoo.serving import formats  # pylint: disable=g-import-not-at-top
+  with tempfile.TemporaryDirectory(prefix=".savedmodel-",
+                                   dir=directory.parent) as scratch:
+    saved = pathlib.Path(scratch) / "savedmodel"
+    saved.mkdir()
+    formats.write(module, saved, artifact.SAVEDMODEL, extra_info)
+    tfjs.convert(saved, directory, dict(module.info(), **extra_info),
+                 converter)
 
 
 def describe_export(output: os.PathLike) -> str:
