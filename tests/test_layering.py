@@ -21,7 +21,7 @@ _ROOT = pathlib.Path(__file__).resolve().parents[1]
 #: and never a name listed under `_FORBIDDEN` for it.
 _LAYERS = (
     ("data, configs and metrics", ("zoo.datasets", "zoo.configs",
-                                   "zoo.calibration")),
+                                   "zoo.calibration", "zoo.install")),
     ("blocks", ("zoo.blocks",)),
     ("models", ("zoo.models", "zoo.keras_port", "zoo.layer_summary")),
     ("serving and training", ("zoo.serving", "zoo.training")),

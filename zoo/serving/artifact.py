@@ -35,7 +35,6 @@ INFO_FILE = "export_info.json"
 METADATA_KEY = "snt_zoo"
 SIGNATURE_KEY = "serving_default"
 INPUT_NAME = "images"
-INSTALL_HINT = "pip install 'snt-zoo[export]'"
 
 
 class ExportError(ValueError):
@@ -59,9 +58,10 @@ def require(module_name: str, purpose: str):
   try:
     return importlib.import_module(module_name)
   except ImportError:
+    from zoo import install  # pylint: disable=g-import-not-at-top
     raise ExportError(
         f"{purpose} needs {module_name}, which is not installed; run "
-        f"{INSTALL_HINT}.") from None
+        f"{install.pip_install('export')}.") from None
 
 
 def check_dependencies(export_format: str) -> None:
