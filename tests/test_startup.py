@@ -43,9 +43,8 @@ def test_a_quiet_import_of_tensorflow_prints_nothing():
           "import tensorflow as tf\n"
           "print(int(tf.reduce_sum(tf.ones([3]))))\n")
   env = {k: v for k, v in os.environ.items()
-         if k not in ("TF_CPP_MIN_LOG_LEVEL", startup.DEBUG_ENV)}
+         if k not in ("TF_CPP_MIN_LOG_LEVEL", "SNT_ZOO_DEBUG")}
   result = subprocess.run([sys.executable, "-c", code], capture_output=True,
                           text=True, check=False, env=env)
   assert result.returncode == 0 and result.stdout == "3\n", result.stderr
   assert result.stderr == ""
-  assert startup.is_debug(["train", "--debug"])

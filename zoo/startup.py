@@ -19,20 +19,12 @@ import re
 import sys
 import tempfile
 
-DEBUG_ENV = "SNT_ZOO_DEBUG"
-
 #: Start-up notes of TensorFlow's native libraries (one regex per line).
 _NOISE = re.compile(
     r"WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|^[IW]\d{4} [\d:. ]+\d+ (port|cudart_stub|cpu_feature_guard|"
     r"cuda_\w+|gpu_device)\.cc:\d+\]"
     r"|^To enable the following instructions: .*rebuild TensorFlow")
-
-
-def is_debug(argv=None) -> bool:
-  """Whether `--debug` is in `argv` (default sys.argv) or SNT_ZOO_DEBUG=1."""
-  argv = sys.argv[1:] if argv is None else argv
-  return os.environ.get(DEBUG_ENV) == "1" or "--debug" in argv
 
 
 def quiet_tensorflow(debug: bool = False) -> None:
