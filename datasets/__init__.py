@@ -34,7 +34,7 @@ _LAZY = {
     "DatasetError": ".errors",
     "DownloadError": ".errors",
 }
-_SUBMODULES = ("augment", "download", "errors", "options", "flowers17",
+_SUBMODULES = ("augment", "availability", "download", "errors", "options", "flowers17",
                "image_files", "image_folder", "mnist", "synthetic",
                "tfds_catalog", "idx", "splits")
 

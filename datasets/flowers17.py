@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from . import availability
 from . import dataset_info
 from . import download
 from . import image_files
@@ -149,20 +150,10 @@ def _split_indices(directory: Path, available: np.ndarray,
 
 def _resolve_directory(data_dir: Optional[str]) -> Tuple[Path, str]:
   """The directory to read and how to describe it."""
+  path = availability.flowers17_directory(data_dir)
   if data_dir is not None:
-    path = Path(data_dir).expanduser()
-    if not path.is_dir():
-      raise DatasetError(f"data_dir {path} is not a directory. Fetch Flowers17"
-                         f" with `snt-zoo fetch flowers17 --dir "
-                         f"{path}`.")
     return path, f"directory {path.absolute()}"
-  cached = download.cache_dir("flowers17")
-  if (cached / "jpg").is_dir():
-    return cached, f"cache {cached}"
-  raise DatasetError(
-      f"flowers17: no data_dir given and nothing in the cache {cached}. Run "
-      "`snt-zoo fetch flowers17` (downloads 17flowers.tgz and "
-      "datasplits.mat, about 60 MB) or pass data.data_dir=DIR (the data_dir option of zoo.datasets).")
+  return path, f"cache {path}"
 
 
 def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:

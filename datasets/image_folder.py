@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from . import availability
 from . import dataset_info
 from . import image_files
 from . import splits as splits_lib
@@ -46,8 +47,7 @@ _LOG = logging.getLogger(__name__)
 
 DEFAULT_IMAGE_SIZE = 224
 SPLIT_FOLDERS = ("train", "validation", "test")
-_LAYOUT = ("ROOT/<class>/*.jpg, or ROOT/train/<class>/*.jpg with optional "
-           "validation/ and test/")
+_LAYOUT = availability.IMAGE_FOLDER_LAYOUT
 
 
 def _examples(names: Sequence[str], limit: int = 3) -> str:
@@ -223,17 +223,7 @@ def _split_layout(root: Path) -> List[str]:
 
 
 def _resolve_root(data_dir) -> Path:
-  if data_dir is None:
-    raise DatasetError(
-        "image_folder needs data_dir: the folder of class folders "
-        f"({_LAYOUT}). Set data.data_dir=ROOT (data_dir=ROOT in "
-        "zoo.datasets).")
-  root = Path(data_dir).expanduser()
-  if not root.is_dir():
-    raise DatasetError(f"data_dir {root} is not a directory. Point "
-                       f"data.data_dir at the folder of class folders "
-                       f"({_LAYOUT}).")
-  return root
+  return availability.image_folder_root(data_dir)
 
 
 def _list(root: Path, outside_links: bool = False

@@ -19,6 +19,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 import tensorflow as tf
 
+from . import availability
 from . import dataset_info
 from . import download
 from . import idx
@@ -64,10 +65,7 @@ def _read_source(name: str, path: Path) -> _Splits:
 
 def _has_data(directory: Path) -> bool:
   """Whether a cache directory looks populated."""
-  if download.is_complete(directory) or (directory / "mnist.npz").is_file():
-    return True
-  return any((directory / (idx.SPLIT_FILES["train"][0] + ext)).exists()
-             for ext in ("", ".gz"))
+  return availability.mnist_cache_populated(directory)
 
 
 def _try_download(name: str) -> Optional[Path]:
@@ -98,11 +96,8 @@ def resolve(name: str, data_dir: Optional[str]) -> Tuple[_Splits, str]:
   Raises:
     DatasetError: the data is missing or broken, with the fix in the message.
   """
-  if data_dir is not None:
-    path = Path(data_dir).expanduser()
-    if not path.exists():
-      raise DatasetError(f"data_dir {path} does not exist. Fetch the data with "
-                         f"`snt-zoo fetch {name} --dir {path}`.")
+  path = availability.mnist_source(name, data_dir)
+  if path is not None:
     return _read_source(name, path), f"directory {path.absolute()}"
   cached = download.cache_dir(name)
   if _has_data(cached):

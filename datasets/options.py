@@ -50,6 +50,9 @@ PIPELINE_OPTIONS: Dict[str, Any] = {
 
 #: Prepare options a run config does not hold: the run decides them.
 RUN_OWNED = ("seed", "channels")
+# The registered datasets (`_registry`), besides `tfds:<name>`.
+DATASET_NAMES = ("fashion_mnist", "flowers17", "image_folder", "mnist",
+                 "synthetic")
 ON_CORRUPT = ("error", "skip")
 CHANNELS = (1, 3)
 TFDS_PREFIX = "tfds:"

@@ -40,9 +40,11 @@ def _import_tfds():
   try:
     import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   except ImportError as e:
+    from zoo import install  # pylint: disable=g-import-not-at-top
     raise DatasetError(
-        "tfds:<name> datasets need TensorFlow Datasets: pip install "
-        "\"snt-zoo[tfds]\" (or pip install tensorflow-datasets).") from e
+        "tfds:<name> datasets need TensorFlow Datasets: "
+        f"{install.pip_install('tfds')} (or pip install "
+        "tensorflow-datasets).") from e
   return tfds
 
 

@@ -92,8 +92,50 @@ def test_the_train_tool_runs_the_same_command(tmp_path):
   result = subprocess.run(
       [sys.executable, str(_ROOT / "tools" / "train.py"), "--config",
        "softmax_mnist_quick", f"run_dir={tmp_path / 'run'}",
-       "train.steps=10", "train.eval_every=10"],
+       "train.steps=10", "train.eval_every=10",
+       "visualize.embedding_examples=20"],
       capture_output=True, text=True, check=False, env=env)
   assert result.returncode == 0, result.stderr[-2000:]
   assert "Final test accuracy" in result.stdout
   assert (tmp_path / "run" / "config.yaml").is_file()
+  # MNIST-sized: the projector is written by default.
+  assert (tmp_path / "run" / "tensorboard" / "projector" /
+          "projector_config.pbtxt").is_file()
+
+
+def test_wrong_starts_answer_before_tensorflow_and_create_nothing(tmp_path):
+  """Config, override, model, data and path mistakes: exit 2, one line each,
+  no TensorFlow imported and no run directory left behind."""
+  run_dir = tmp_path / "run"
+  invocations = [
+      ["train", "--config", "softmax_mnist_quik"],
+      ["train", "--config", "softmax_mnist_quick", "train.stpes=3",
+       f"run_dir={run_dir}"],
+      ["train", "--config", "deep_mnist_quick", "model.hiden_size=3",
+       f"run_dir={run_dir}"],
+      ["train", "--config", "softmax_mnist_quick",
+       f"data.data_dir={tmp_path / 'no-data'}", f"run_dir={run_dir}"],
+      ["train", "--config", "softmax_mnist_quick", "data.name=fashion_mnist",
+       f"run_dir={run_dir}"],
+      ["evaluate", str(tmp_path / "no-run")],
+      ["predict", "x.png", "--model", str(tmp_path / "no-run")],
+      ["export", str(tmp_path / "no-run")],
+  ]
+  code = ("import sys\n"
+          "from zoo import cli\n"
+          f"for argv in {invocations!r}:\n"
+          "  print(cli.main(argv))\n"
+          "print('tensorflow' in sys.modules)\n")
+  env = dict(os.environ, SNT_ZOO_OFFLINE="1",
+             SNT_ZOO_CACHE=str(tmp_path / "cache"))
+  result = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, check=False, cwd=tmp_path, env=env)
+  assert result.stdout.split() == ["2"] * len(invocations) + ["False"], (
+      result.stdout, result.stderr[-2000:])
+  errors = [line for line in result.stderr.splitlines()
+            if line.startswith("Error: ")]
+  assert len(errors) == len(invocations), result.stderr
+  assert "Did you mean 'model.hidden_size'?" in errors[2]
+  assert "does not exist" in errors[3] and "fashion_mnist" in errors[4]
+  assert sorted(p.name for p in tmp_path.iterdir()) == [], list(
+      tmp_path.iterdir())

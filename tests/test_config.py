@@ -109,3 +109,22 @@ def test_data_names_tfds_and_image_folder_need_what_they_read():
                                   ["data.data_dir=/photos"])
   assert config["data"]["data_dir"] == "/photos"
   assert config["model"].get("num_classes") is None  # From the data.
+
+
+def test_the_declared_model_arguments_are_the_registry_s():
+  """The arguments read from the models' source (before TensorFlow) are the
+  registered functions' own; a default that is no literal reads as None."""
+  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
+  declared = config_lib._declared_models()  # pylint: disable=protected-access
+  assert sorted(declared) == _registry.list_models()
+  for name, arguments in declared.items():
+    registered = _registry.model_arguments(name)
+    assert list(arguments) == list(registered)
+    for key, default in arguments.items():
+      assert default is None or default == registered[key], (name, key)
+
+
+def test_the_dataset_names_are_the_registry_s():
+  from zoo import datasets  # pylint: disable=g-import-not-at-top
+  from zoo.datasets import options  # pylint: disable=g-import-not-at-top
+  assert list(options.DATASET_NAMES) == datasets.list_datasets()

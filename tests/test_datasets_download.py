@@ -126,3 +126,21 @@ def test_fetch_tool_rejects_bad_checksum(server, tmp_path):
   assert result.returncode == 1
   assert "checksum mismatch" in result.stderr
   assert not (tmp_path / "m").exists()
+
+
+class _Terminal(io.StringIO):
+
+  def isatty(self):
+    return True
+
+
+def test_a_download_shows_a_bar_on_a_terminal_s_stderr(server, monkeypatch,
+                                                        tmp_path, capsys):
+  server.files["big.bin"] = b"x" * 300_000
+  terminal = _Terminal()
+  monkeypatch.setattr(sys, "stderr", terminal)
+  download.download_file([server.url + "big.bin"], tmp_path / "big.bin",
+                         "sha256:" + hashlib.sha256(b"x" * 300_000).hexdigest())
+  shown = terminal.getvalue()
+  assert "big.bin:" in shown and "/293k" in shown, shown
+  assert capsys.readouterr().out == ""

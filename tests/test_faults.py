@@ -177,7 +177,9 @@ def test_config_values_are_checked_before_any_directory_exists(
     err = capsys.readouterr().err
     key = override.split("=")[0]
     assert key in err and len(err.strip().splitlines()) == 1, err
+  # The data is found (checked first, without TensorFlow); the model refuses.
   assert cli.main(["train", "--config", "xception_flowers",
-                   f"run_dir={run}", "model.image_size=50"]) == 2
+                   f"run_dir={run}", "model.image_size=50",
+                   f"data.data_dir={tmp_path}"]) == 2
   assert "71" in capsys.readouterr().err
   assert not run.exists()

@@ -33,7 +33,9 @@ def _offline(monkeypatch, tmp_path_factory):
 
 
 def _one_line_error(capsys):
-  err = capsys.readouterr().err.strip()
+  # The progress bar shares stderr (tqdm's convention); the error is one line.
+  err = "\n".join(line for line in capsys.readouterr().err.splitlines()
+                  if not line.startswith("step ")).strip()
   assert len(err.splitlines()) == 1 and err.startswith("Error"), err
   assert "Traceback" not in err
   return err

@@ -22,7 +22,8 @@ _ROOT = pathlib.Path(__file__).resolve().parents[1]
 _LAYERS = (
     ("verified downloads and the cache", ("zoo.download",)),
     ("data, configs and metrics", ("zoo.datasets", "zoo.configs",
-                                   "zoo.calibration", "zoo.cpu_defaults")),
+                                   "zoo.calibration", "zoo.cpu_defaults",
+                                   "zoo.install")),
     ("blocks", ("zoo.blocks",)),
     ("models", ("zoo.models", "zoo.keras_port", "zoo.timm_port",
                 "zoo.layer_summary")),
@@ -31,7 +32,7 @@ _LAYERS = (
                          "zoo.format_comparison", "zoo.visualize",
                          "zoo.benchmark", "zoo.benchmark_process")),
     ("server", ("zoo.serve",)),
-    ("command", ("zoo.cli",)),
+    ("command", ("zoo.cli", "zoo.startup")),
 )
 #: Imports a prefix must never make, whatever the layers allow.
 _FORBIDDEN = {

@@ -80,3 +80,30 @@ def test_terminal_redraws_leave_no_stale_characters():
   # Every line shows exactly what was drawn last on it.
   for line in text.split("\n"):
     assert _screen(line)[0] == line.split("\r")[-1].rstrip()
+
+
+def test_a_60_column_terminal_reads_every_figure(monkeypatch):
+  import os  # pylint: disable=g-import-not-at-top
+  import shutil  # pylint: disable=g-import-not-at-top
+  monkeypatch.setattr(shutil, "get_terminal_size",
+                      lambda fallback=None: os.terminal_size((60, 24)))
+  stream, clock = _Terminal(), _Clock()
+  bar = ProgressBar(1000, stream=stream, batch_size=50, min_interval=0.0,
+                    clock=clock)
+  for step in range(1, 541):
+    clock.now = step * 0.01
+    bar.update(step, loss=0.4532)
+  shown = [line for line in _screen(stream.getvalue()) if line]
+  assert len(shown[-1]) <= 60, shown[-1]
+  assert shown[-1].startswith("540/1000  54%")
+  assert "loss 0.4532" in shown[-1] and "img/s" in shown[-1]
+
+
+def test_the_bar_is_on_stderr_and_notes_on_stdout(capsys):
+  bar = ProgressBar(10)
+  bar.update(5, loss=1.0)
+  bar.note("step 5: test accuracy 0.5")
+  bar.close()
+  captured = capsys.readouterr()
+  assert captured.out == "step 5: test accuracy 0.5\n"
+  assert captured.err.startswith("step 5/10")

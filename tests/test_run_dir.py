@@ -99,3 +99,16 @@ def test_the_lock_works_without_fcntl(tmp_path, monkeypatch):
   RunDir(tmp_path).lock().acquire().release()
   assert calls[0] == (FakeMsvcrt.LK_NBLCK, 1)
   assert (FakeMsvcrt.LK_UNLCK, 1) in calls
+
+
+def test_a_failed_start_removes_only_what_it_made(tmp_path):
+  made = RunDir(tmp_path / "made")
+  made.make_directories()
+  with made.lock():
+    pass
+  assert made.remove_if_unused() and not made.path.exists()
+  kept = RunDir(tmp_path / "kept")
+  kept.make_directories()
+  (kept.path / "notes.txt").write_text("the user's")
+  assert not kept.remove_if_unused()
+  assert (kept.path / "notes.txt").read_text() == "the user's"

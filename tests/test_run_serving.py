@@ -143,3 +143,22 @@ def test_export_into_empty_directory(run_dir, tmp_path):
   assert artifact.is_export(target)
   info = artifact.read_export_info(target)
   assert info["checkpoint"].startswith(str(run_dir / "checkpoints" / "ckpt"))
+
+
+def test_calibration_needs_validation_or_an_optimistic_label(tmp_path,
+                                                             capsys):
+  """Without a validation split, --calibrate is refused in one line; the
+  test split is used only when named, and every figure says optimistic."""
+  from conftest import train_offline  # pylint: disable=g-import-not-at-top
+  run = train_offline(tmp_path, "softmax_mnist_quick", "train.steps=5",
+                      "data.validation_fraction=0.0").run_dir.path
+  assert cli.main(["export", str(run), "--format", "onnx", "--calibrate"]) == 2
+  err = capsys.readouterr().err
+  assert "no validation split" in err and "--calibrate-on test" in err
+  assert not (run / "export-onnx").exists()
+  assert cli.main(["export", str(run), "--format", "onnx",
+                   "--calibrate-on", "test"]) == 0
+  out = capsys.readouterr().out
+  assert "fitted on test" in out and "optimistic" in out
+  fit = artifact.read_export_info(run / "export-onnx")["calibration"]
+  assert fit["split"] == "test" and fit["optimistic"] is True

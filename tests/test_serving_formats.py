@@ -3,6 +3,8 @@ calibration and the format table (`snt-zoo export --format / --calibrate /
 --compare-formats`)."""
 
 import json
+import re
+import subprocess
 import sys
 
 import numpy as np
@@ -163,12 +165,14 @@ def test_calibrate_bakes_the_temperature_into_every_format(run_dir, tmp_path,
 def test_missing_converter_names_the_extra(run_dir, tmp_path, monkeypatch,
                                            capsys):
   monkeypatch.setitem(sys.modules, "tf2onnx", None)  # Import fails.
-  with pytest.raises(artifact.ExportError, match=r"snt-zoo\[export\]"):
+  from zoo import install  # pylint: disable=g-import-not-at-top
+  hint = install.pip_install("export")  # This checkout: pip install -e ...
+  with pytest.raises(artifact.ExportError, match=re.escape(hint)):
     run_serving.export_run(run_dir, tmp_path / "x", export_format="onnx")
   assert cli.main(["export", str(run_dir), "--format", "onnx", "--output",
                    str(tmp_path / "y")]) == 2
   err = capsys.readouterr().err
-  assert err.count("\n") == 1 and "pip install 'snt-zoo[export]'" in err
+  assert err.count("\n") == 1 and hint in err
   assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
@@ -203,3 +207,60 @@ def test_overwrite_never_replaces_a_run_or_a_folder_that_is_no_export(
     assert "holds) the run directory" in capsys.readouterr().err
   assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == (
       checkpoints)
+
+
+def test_tflite_files_are_what_mobile_tools_read(run_dir, exports):
+  """Fixed input, named tensors, standard metadata with the labels, and a
+  plain interpreter (no resize call) that classifies test digits."""
+  from zoo.serving import tflite_metadata  # pylint: disable=g-import-not-at-top
+  images, labels = run_serving.split_as_uint8(RunDir(run_dir), "test",
+                                              max_examples=20)
+  reference = run_serving.load(exports["savedmodel"])(images).argmax(-1)
+  for name in ("tflite", "tflite-int8"):
+    path = exports[name] / "model.tflite"
+    standard = tflite_metadata.read_standard(path)
+    assert standard["inputs"][0]["name"] == "images"
+    assert standard["inputs"][0]["image_size"] == [28, 28]
+    assert standard["outputs"][0]["associated_files"] == [
+        {"name": "labels.txt", "type": 2}]  # TENSOR_AXIS_LABELS
+    assert tflite_metadata.read_labels(path) == [str(i) for i in range(10)]
+    interpreter = runtimes.tflite_interpreter(path)
+    interpreter.allocate_tensors()
+    (given,) = interpreter.get_input_details()
+    (output,) = interpreter.get_output_details()
+    assert given["name"] == "images" and output["name"] == "probabilities"
+    assert list(given["shape"]) == [1, 28, 28, 1]
+    assert given["dtype"] == np.uint8
+    predicted = []
+    for image in images:
+      interpreter.set_tensor(given["index"], image[np.newaxis])
+      interpreter.invoke()
+      predicted.append(int(interpreter.get_tensor(output["index"]).argmax()))
+    right = reference == labels
+    assert right.sum() >= 15
+    assert (np.array(predicted)[right] == labels[right]).mean() >= 0.9
+
+
+def test_dynamic_shape_keeps_any_batch(run_dir, tmp_path):
+  path = run_serving.export_run(run_dir, tmp_path / "dynamic",
+                                export_format="tflite", dynamic_shape=True)
+  interpreter = runtimes.tflite_interpreter(path / "model.tflite")
+  (given,) = interpreter.get_input_details()
+  assert list(given["shape_signature"]) == [-1, -1, -1, -1]
+  runtime = run_serving.load(path)
+  assert runtime(np.zeros([3, 40, 40, 1], np.uint8)).shape == (3, 10)
+
+
+def test_exports_run_without_tensorflow(run_dir, exports, tmp_path):
+  """predict on .onnx and .tflite files never imports TensorFlow."""
+  files = _digit_files(run_dir, tmp_path, count=2)
+  code = (
+      "import sys\n"
+      "from zoo import cli\n"
+      f"for model in {[str(exports['onnx'] / 'model.onnx'), str(exports['tflite'] / 'model.tflite')]!r}:\n"
+      f"  assert cli.main(['predict', *{list(map(str, files))!r}, '--model', model]) == 0\n"
+      "print('tensorflow' in sys.modules)\n")
+  done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                        text=True, check=False, cwd=tmp_path)
+  assert done.returncode == 0, done.stderr
+  assert done.stdout.strip().splitlines()[-1] == "False"

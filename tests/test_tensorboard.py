@@ -27,7 +27,7 @@ def test_run_writes_scalars_images_and_embedding(tmp_path, monkeypatch,
       f"run_dir={run}", "train.steps=20", "train.log_every=10",
       "visualize.embeddings=true", "visualize.embedding_examples=100"])
   training.run(config, actions=visualize.training_actions(config))
-  progress = [line for line in capsys.readouterr().out.splitlines()
+  progress = [line for line in capsys.readouterr().err.splitlines()
               if line.startswith("step ")]
   assert progress and "\r" not in "".join(progress)
   assert progress[-1].startswith("step 20/20")

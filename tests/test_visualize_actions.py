@@ -22,8 +22,13 @@ def _config(run_dir, *overrides):
 
 
 def test_training_actions_follow_the_config(tmp_path):
-  plain = actions.training_actions(_config(tmp_path))
+  plain = actions.training_actions(_config(tmp_path,
+                                           "visualize.embeddings=false"))
   assert [type(a) for a in plain] == [actions.InputGridAction]
+  default = actions.training_actions(_config(tmp_path))
+  assert [type(a) for a in default] == [actions.InputGridAction,
+                                        actions.EmbeddingAction]
+  assert default[1].only_if_cheap
   embedded = actions.training_actions(_config(
       tmp_path, "visualize.embeddings=true", "visualize.embedding_examples=7"))
   assert [type(a) for a in embedded] == [actions.InputGridAction,
@@ -51,3 +56,23 @@ def test_training_actions_write_the_projector_under_tensorboard(tmp_path):
   reader = tf.train.load_checkpoint(str(directory))
   assert reader.get_tensor(embedding.tensor_name).shape[0] == 100
   assert list(directory.glob("events.out.tfevents.*"))
+
+
+class _FinishedRun:
+  is_chief = True
+  run_dir = model = None
+
+  def __init__(self, image_size):
+    self.image_size = image_size
+
+
+def test_the_default_embedding_is_written_only_when_cheap(monkeypatch):
+  written = []
+  monkeypatch.setattr(actions.projector, "write_embeddings",
+                      lambda *args, **kwargs: written.append(args))
+  default = actions.EmbeddingAction(only_if_cheap=True)
+  default.on_finish(_FinishedRun((71, 71)), None)  # xception_mnist_quick
+  assert not written
+  default.on_finish(_FinishedRun((28, 28)), None)
+  actions.EmbeddingAction().on_finish(_FinishedRun((71, 71)), None)
+  assert len(written) == 2

@@ -47,7 +47,9 @@ def test_write_embeddings_under_tensorboard_with_every_class(
   assert sorted(set(labels)) == [str(d) for d in range(10)]
   assert all(labels.count(str(d)) == 10 for d in range(10))
   reader = tf.train.load_checkpoint(str(directory))
-  assert reader.get_tensor(embedding.tensor_name).shape == (100, 3136)
+  # What the logits layer sees: the 1,024-unit hidden layer, by its name.
+  assert embedding.tensor_name == "hidden_0/.ATTRIBUTES/VARIABLE_VALUE"
+  assert reader.get_tensor(embedding.tensor_name).shape == (100, 1024)
   assert Image.open(directory / embedding.sprite.image_path).size == (640,
                                                                       640)
   assert list(directory.glob("events.out.tfevents.*"))  # A TensorBoard run.
@@ -63,7 +65,8 @@ def test_write_embeddings_again_with_a_model(tmp_path_factory, tmp_path):
       "embedding-1.index"]  # The first one's files are gone.
   assert paths[1] == str(tmp_path / "embedding-1.index")
   reader = tf.train.load_checkpoint(str(tmp_path))
-  assert reader.get_tensor(projector.EMBEDDING_TENSOR).shape == (12, 10)
+  assert reader.get_tensor(projector.TENSOR_NAME.format("logits")).shape == (
+      12, 10)
   labels = [row.split("\t")[0] for row in
             (tmp_path / "metadata.tsv").read_text().splitlines()[1:]]
   assert len(set(labels)) == 10

@@ -9,11 +9,11 @@ Temperature scaling (Guo et al., 2017) divides every logit by one scalar
 fitted to minimise the negative log-likelihood of held-out data: the
 predicted classes (and so the accuracy) do not change, only how confident
 the probabilities are. Pure metrics: fitting a training run's temperature
-on its held-out split is `zoo.run_serving.calibrate_run`.
+on its held-out split is `zoo.run_serving.calibrate_run`. TensorFlow is
+imported by the functions that use it, not by importing this module.
 """
 
 import numpy as np
-import tensorflow as tf
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -44,6 +44,7 @@ def expected_calibration_error(logits: np.ndarray, labels: np.ndarray,
   weighted by the share of examples in the bin
   (`tfp.stats.expected_calibration_error`).
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
   ece = tfp.stats.expected_calibration_error(
       num_bins, logits=tf.constant(_log_softmax(logits), tf.float32),
@@ -69,6 +70,7 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray,
   Raises:
     ValueError: With no examples or a fit that does not converge.
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
   if len(labels) == 0:
     raise ValueError("Cannot fit a temperature on no examples.")

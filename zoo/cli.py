@@ -45,11 +45,17 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _train(args) -> int:
-  from zoo import training  # pylint: disable=g-import-not-at-top
-  config = training.load_config(args.config, args.overrides)
+  # Config and data are checked before TensorFlow loads: a mistake is
+  # reported at once, and nothing is created on disk.
+  from zoo.training import config as config_lib  # pylint: disable=g-import-not-at-top
+  config = config_lib.load_config(args.config, args.overrides,
+                                  build_model=False)
   # The run records the --import modules, so its later commands need none.
   config["imports"] = list(dict.fromkeys(
-      [*(config.get("imports") or []), *(args.imports or [])]))
+      [*(config.get("imports") or []), *(getattr(args, "imports", None) or [])]))
+  config_lib.check_data(config)
+  from zoo import training  # pylint: disable=g-import-not-at-top
+  config_lib.check_model(config)
   from zoo import visualize  # pylint: disable=g-import-not-at-top
   try:
     training.run(config, actions=visualize.training_actions(config))
@@ -103,9 +109,14 @@ from zoo.serving.artifact import FORMATS as EXPORT_FORMATS  # No TensorFlow.
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("run_dir", help="A training run directory.")
   parser.add_argument("--format", dest="export_format", default="savedmodel",
-                      choices=EXPORT_FORMATS,
-                      help="savedmodel (default), onnx (tf2onnx), tflite or "
-                      "tflite-int8 (int8 calibrated on 300 training images).")
+                      choices=EXPORT_FORMATS + ("tfjs",),
+                      help="savedmodel (default), onnx (tf2onnx), tflite, "
+                      "tflite-int8 (int8 calibrated on 300 training images) "
+                      "or tfjs (TensorFlow.js, with --tfjs-converter).")
+  parser.add_argument("--tfjs-converter", metavar="PATH",
+                      help="With --format tfjs: the tensorflowjs_converter "
+                      "to run (default $SNT_ZOO_TFJS_CONVERTER, else the "
+                      "one on the PATH).")
   parser.add_argument("--output", help="Export directory (default "
                       "RUN_DIR/export, RUN_DIR/export-<format> for the "
                       "others).")
@@ -116,9 +127,17 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                       "directory (never a folder that is not an export, nor "
                       "the run directory).")
   parser.add_argument("--calibrate", action="store_true",
-                      help="Fit a temperature on the validation split (the "
-                      "evaluation split if there is none) and bake it into "
-                      "the probabilities.")
+                      help="Fit a temperature on the validation split and "
+                      "bake it into the probabilities.")
+  parser.add_argument("--calibrate-on", metavar="SPLIT",
+                      help="Calibrate (implies --calibrate) on this split "
+                      "instead; any split but validation gives optimistic "
+                      "figures, marked so.")
+  parser.add_argument("--dynamic-shape", action="store_true",
+                      help="tflite, tflite-int8: take any batch and image "
+                      "size (default: the fixed [1, H, W, C] input, named "
+                      "tensors and standard metadata that mobile tools "
+                      "read).")
   parser.add_argument("--compare-formats", action="store_true",
                       help="Write nothing: export every format to a "
                       "temporary directory and print size, max difference "
@@ -141,7 +160,9 @@ def _export(args) -> int:
     from zoo import format_comparison  # pylint: disable=g-import-not-at-top
     rows = format_comparison.compare_formats(
         args.run_dir, split=args.split, max_examples=args.max_examples,
-        checkpoint=args.checkpoint, calibrate=args.calibrate)
+        checkpoint=args.checkpoint,
+        calibrate=args.calibrate or bool(args.calibrate_on),
+        calibrate_on=args.calibrate_on or "validation")
     print(format_comparison.format_table(rows))
     if args.json:
       pathlib.Path(args.json).write_text(json.dumps(rows, indent=2) + "\n")
@@ -150,7 +171,11 @@ def _export(args) -> int:
   from zoo import run_serving  # pylint: disable=g-import-not-at-top
   output = run_serving.export_run(
       args.run_dir, args.output, args.checkpoint, args.overwrite,
-      export_format=args.export_format, calibrate=args.calibrate)
+      export_format=args.export_format,
+      calibrate=args.calibrate or bool(args.calibrate_on),
+      dynamic_shape=args.dynamic_shape,
+      calibrate_on=args.calibrate_on or "validation",
+      tfjs_converter=args.tfjs_converter)
   print(run_serving.describe_export(output))
   return 0
 
@@ -675,8 +700,9 @@ def _stop_on_signals() -> None:
 
 
 def _dispatch(command: str, args) -> int:
-  os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
   debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV) == "1"
+  from zoo import startup  # pylint: disable=g-import-not-at-top
+  startup.quiet_tensorflow(debug)
   run: Callable = _COMMANDS[command][1]
   _stop_on_signals()
   try:

@@ -18,7 +18,6 @@ import time
 from typing import Any, Dict, Iterable, Optional, Sequence
 
 import numpy as np
-import tensorflow as tf
 
 from zoo.datasets import image_files
 from zoo.datasets import safe_files
@@ -56,6 +55,8 @@ def predict_dataset(model, dataset: Iterable,
     `{"logits" [N, K] float64, "labels" [N], "predictions" [N]}`, plus
     `features` [N, D] and `images` when asked.
   """
+
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
   @tf.function
   def forward(images):

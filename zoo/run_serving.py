@@ -26,6 +26,7 @@ import numpy as np
 from zoo import calibration
 from zoo.serving import artifact
 from zoo.serving import runtimes
+from zoo.serving import tfjs
 from zoo.serving.artifact import ExportError
 from zoo.training.run_dir import RESOLVED_PRECISION_KEY
 from zoo.training.run_dir import RunDir
@@ -236,12 +237,29 @@ def split_as_uint8(run: RunDir, split: str,
   return np.concatenate(images), np.concatenate(labels)
 
 
-def calibration_split(run: RunDir) -> str:
-  """The split a run calibrates on: validation if it has one, else eval."""
+#: The split a temperature is fitted on unless another is named.
+VALIDATION_SPLIT = "validation"
+
+
+def calibration_split(run: RunDir, calibrate_on: str = VALIDATION_SPLIT
+                      ) -> str:
+  """The split a run calibrates on: its validation split, or the one named.
+
+  Raises:
+    ExportError: If the validation split is asked for and the run has none,
+      saying how to carve one or name another split.
+  """
+  if calibrate_on != VALIDATION_SPLIT:
+    return calibrate_on
   counts = run.dataset().info.num_examples
-  if counts.get("validation"):
-    return "validation"
-  return run.config["data"].get("eval_split", "test")
+  if counts.get(VALIDATION_SPLIT):
+    return VALIDATION_SPLIT
+  raise ExportError(
+      f"{run.path} has no validation split to fit the temperature on; train "
+      "with data.validation_fraction=0.1 (the quick configs do), or pass "
+      "--calibrate-on test to fit on the test split (optimistic: the "
+      "figures are then measured on the data the temperature was fitted "
+      "to).")
 
 
 def calibrate_run(runtime: RunRuntime, split: Optional[str] = None,
@@ -250,12 +268,13 @@ def calibrate_run(runtime: RunRuntime, split: Optional[str] = None,
 
   Args:
     runtime: The run's restored model (`load_run`).
-    split: Default `calibration_split(run)`.
+    split: Default `calibration_split(run)` (the validation split). Any
+      other split gives figures marked `optimistic`.
     batch_size: Examples per forward pass.
 
   Returns:
     `{"temperature", "split", "examples", "ece_before", "ece_after",
-    "nll_before", "nll_after", "ece_bins"}`.
+    "nll_before", "nll_after", "ece_bins", "optimistic"}`.
   """
   run = runtime.run
   split = split or calibration_split(run)
@@ -281,6 +300,8 @@ def calibrate_run(runtime: RunRuntime, split: Optional[str] = None,
       "nll_before": calibration.negative_log_likelihood(logits, labels),
       "nll_after": calibration.negative_log_likelihood(logits / temperature,
                                                        labels),
+      # Fitted on data that also measures the model (test) or trained it.
+      "optimistic": split != VALIDATION_SPLIT,
   }
 
 
@@ -341,7 +362,10 @@ def _move_into_place(staging: pathlib.Path, output: pathlib.Path) -> None:
 def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
                checkpoint: Optional[os.PathLike] = None,
                overwrite: bool = False, export_format: str = "savedmodel",
-               calibrate: bool = False) -> pathlib.Path:
+               calibrate: bool = False,
+               dynamic_shape: bool = False,
+               calibrate_on: str = VALIDATION_SPLIT,
+               tfjs_converter: Optional[str] = None) -> pathlib.Path:
   """Exports a training run in one format (see `zoo.serving.formats`).
 
   The export is written to a temporary directory beside `output` and
@@ -356,11 +380,20 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
       snt-zoo wrote (`artifact.is_own_export`: its `export_info.json` lists
       exactly the files there); any other non-empty directory, and the run
       directory, are refused.
-    export_format: "savedmodel", "onnx", "tflite" or "tflite-int8".
-    calibrate: Fit a temperature on the validation split (the evaluation
-      split if the run has none) and divide the logits by it; the fit and
-      the expected calibration error before and after are recorded under
-      "calibration" in `export_info.json`.
+    export_format: "savedmodel", "onnx", "tflite", "tflite-int8" or "tfjs"
+      (the SavedModel converted by `tensorflowjs_converter`, see
+      `zoo.serving.tfjs`).
+    calibrate: Fit a temperature on the validation split (`calibrate_on`)
+      and divide the logits by it; the fit and the expected calibration
+      error before and after are recorded under "calibration" in
+      `export_info.json` (`optimistic` when not fitted on validation).
+    dynamic_shape: TFLite: any batch and image size instead of the fixed
+      `[1, H, W, C]` input mobile tools expect.
+    calibrate_on: The split the temperature is fitted on; a run without a
+      validation split must name one (e.g. "test": figures marked
+      optimistic).
+    tfjs_converter: With "tfjs": the converter program (default
+      `$SNT_ZOO_TFJS_CONVERTER`, else `tensorflowjs_converter` on the PATH).
 
   Returns:
     The export directory.
@@ -370,14 +403,20 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
       existing output without `overwrite`, or an output that is not an
       export or holds the run directory.
   """
-  artifact.check_dependencies(export_format)
-  from zoo.serving import formats  # pylint: disable=g-import-not-at-top
-  from zoo.serving import graph  # pylint: disable=g-import-not-at-top
+  if export_format == tfjs.TFJS:
+    program = tfjs.find_converter(tfjs_converter)
+    if program is None:
+      raise ExportError(tfjs.missing_converter_message(tfjs_converter))
+    tfjs_converter = program
+  else:
+    artifact.check_dependencies(export_format)
   run = RunDir(run_dir)
   run.config  # pylint: disable=pointless-statement  # Not a run: say so now.
   output = (pathlib.Path(output) if output
             else run.export_dir_for(export_format))
   _check_output(output, overwrite, run.path)
+  from zoo.serving import formats  # pylint: disable=g-import-not-at-top
+  from zoo.serving import graph  # pylint: disable=g-import-not-at-top
   runtime = load_run(run.path, checkpoint)
   info = runtime.info
   extra_info = {key: info[key] for key in
@@ -385,7 +424,7 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   extra_info["run_dir"] = str(run.path.resolve())
   temperature = 1.0
   if calibrate:
-    fit = calibrate_run(runtime)
+    fit = calibrate_run(runtime, calibration_split(run, calibrate_on))
     temperature = fit["temperature"]
     extra_info["calibration"] = fit
   module = graph.ServingModule(runtime.model, run.class_names, run.image_size,
@@ -403,8 +442,12 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
   os.umask(umask)
   os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private.
   try:
-    formats.write(module, staging, export_format, extra_info,
-                  representative_images=representative)
+    if export_format == tfjs.TFJS:
+      _write_tfjs(module, staging, extra_info, tfjs_converter)
+    else:
+      formats.write(module, staging, export_format, extra_info,
+                    representative_images=representative,
+                    dynamic_shape=dynamic_shape)
     # Again: it may have appeared since.
     _check_output(output, overwrite, run.path)
     _move_into_place(staging, output)
@@ -412,6 +455,19 @@ def export_run(run_dir: os.PathLike, output: Optional[os.PathLike] = None,
     if staging.exists():
       shutil.rmtree(staging, ignore_errors=True)
   return output
+
+
+def _write_tfjs(module, directory: pathlib.Path, extra_info: Dict[str, Any],
+                converter: str) -> None:
+  """A SavedModel in a scratch folder, converted into `directory`."""
+  from zoo.serving import formats  # pylint: disable=g-import-not-at-top
+  with tempfile.TemporaryDirectory(prefix=".savedmodel-",
+                                   dir=directory.parent) as scratch:
+    saved = pathlib.Path(scratch) / "savedmodel"
+    saved.mkdir()
+    formats.write(module, saved, artifact.SAVEDMODEL, extra_info)
+    tfjs.convert(saved, directory, dict(module.info(), **extra_info),
+                 converter)
 
 
 def describe_export(output: os.PathLike) -> str:

@@ -47,7 +47,6 @@ FILES_KEY = "files"
 METADATA_KEY = "snt_zoo"
 SIGNATURE_KEY = "serving_default"
 INPUT_NAME = "images"
-INSTALL_HINT = "pip install 'snt-zoo[export]'"
 
 
 class ExportError(ValueError):
@@ -71,9 +70,10 @@ def require(module_name: str, purpose: str):
   try:
     return importlib.import_module(module_name)
   except ImportError:
+    from zoo import install  # pylint: disable=g-import-not-at-top
     raise ExportError(
         f"{purpose} needs {module_name}, which is not installed; run "
-        f"{INSTALL_HINT}.") from None
+        f"{install.pip_install('export')}.") from None
 
 
 def check_dependencies(export_format: str) -> None:
@@ -246,20 +246,29 @@ def describe(info: Dict[str, Any], output: os.PathLike) -> str:
   """Lines saying what an export holds and what its signature takes."""
   height, width = info["image_size"]
   export_format = info.get("format", SAVEDMODEL)
+  classes = len(info["class_names"])
+  if info.get("dynamic_shape") is False:  # A TFLite file for mobile tools.
+    signature = (f"  input images uint8 [1, {height}, {width}, "
+                 f"{info['channels']}] -> probabilities [1, {classes}]; "
+                 f"{info['normalization']} normalization inside; standard "
+                 "TFLite metadata with labels.txt")
+  else:
+    signature = (f"  input images uint8 [B, H, W, C] -> probabilities "
+                 f"[B, {classes}], classes [B]; resized to "
+                 f"{height}x{width}, {info['channels']} channel(s), "
+                 f"{info['normalization']} normalization")
   lines = [
       f"Exported {info.get('model', 'a model')} "
       f"({info.get('checkpoint', 'no checkpoint recorded')}) as "
-      f"{export_format} to {output}",
-      f"  input images uint8 [B, H, W, C] -> probabilities "
-      f"[B, {len(info['class_names'])}], classes [B]; resized to "
-      f"{height}x{width}, {info['channels']} channel(s), "
-      f"{info['normalization']} normalization"]
+      f"{export_format} to {output}", signature]
   fit = info.get("calibration")
   if fit:
+    optimistic = (" (optimistic: fitted and measured on the same split)"
+                  if fit.get("optimistic") else "")
     lines.append(
         f"  temperature {fit['temperature']:.4f} fitted on "
         f"{fit['split']} ({fit['examples']} examples): expected calibration "
         f"error {fit['ece_before']:.4f} -> {fit['ece_after']:.4f}, "
         f"negative log-likelihood {fit['nll_before']:.4f} -> "
-        f"{fit['nll_after']:.4f}")
+        f"{fit['nll_after']:.4f}{optimistic}")
   return "\n".join(lines)

@@ -12,6 +12,13 @@ also carry the export's description inside them (ONNX `metadata_props`, a
 TFLite metadata entry, both under `METADATA_KEY`), so a file copied on its
 own still knows its classes and input size.
 
+A TFLite file is what mobile tools expect unless `dynamic_shape` is set: a
+fixed uint8 input `images` `[1, H, W, C]` at the run's image size, one
+float32 output `probabilities` `[1, K]` (tensors named so outside the
+signature API too), and the standard TFLite metadata with the labels as an
+associated file (`zoo.serving.tflite_metadata`). With `dynamic_shape` it
+takes any batch and size and also returns `classes`, as the other formats.
+
 The int8 model quantises weights and activations with ranges measured on
 `representative_images` (a few hundred training images); input stays uint8
 and the probabilities float32.
@@ -29,6 +36,7 @@ import tensorflow as tf
 from zoo.datasets import safe_files
 from zoo.serving import artifact
 from zoo.serving import graph
+from zoo.serving import tflite_metadata
 from zoo.serving.artifact import (FORMATS, METADATA_KEY, MODEL_FILES, ONNX,
                                   SAVEDMODEL, TFLITE, TFLITE_INT8, ExportError,
                                   check_dependencies, check_format, require)
@@ -40,7 +48,8 @@ _CALIBRATION_BATCH = 10
 
 def write(module: graph.ServingModule, directory: os.PathLike,
           export_format: str, extra_info: Optional[Dict[str, Any]] = None,
-          representative_images: Optional[np.ndarray] = None) -> pathlib.Path:
+          representative_images: Optional[np.ndarray] = None,
+          dynamic_shape: bool = False) -> pathlib.Path:
   """Writes `module` in one format into `directory` (which must exist).
 
   Args:
@@ -49,6 +58,8 @@ def write(module: graph.ServingModule, directory: os.PathLike,
     export_format: One of `FORMATS`.
     extra_info: Added to `export_info.json` (and the embedded description).
     representative_images: uint8 `[N, H, W, C]` images for `tflite-int8`.
+    dynamic_shape: TFLite: any batch and image size instead of the fixed
+      `[1, H, W, C]` input.
 
   Returns:
     The path of the model file.
@@ -61,6 +72,8 @@ def write(module: graph.ServingModule, directory: os.PathLike,
   directory = pathlib.Path(directory)
   graph.check_outputs(module)
   info = dict(module.info(), format=export_format, **(extra_info or {}))
+  if export_format in (TFLITE, TFLITE_INT8):
+    info["dynamic_shape"] = bool(dynamic_shape)
   if export_format == SAVEDMODEL:
     graph.save(module, directory, extra_info=dict(extra_info or {},
                                                     format=SAVEDMODEL))
@@ -75,7 +88,8 @@ def write(module: graph.ServingModule, directory: os.PathLike,
           "quantisation ranges.")
     safe_files.write_bytes(path, _to_tflite(
         module, info,
-        representative_images if export_format == TFLITE_INT8 else None))
+        representative_images if export_format == TFLITE_INT8 else None,
+        dynamic_shape))
   artifact.write_info(directory, info)
   return path
 
@@ -93,47 +107,68 @@ def _to_onnx(module: graph.ServingModule, info: Dict[str, Any]) -> bytes:
 
 
 def _to_tflite(module: graph.ServingModule, info: Dict[str, Any],
-               representative_images: Optional[np.ndarray]) -> bytes:
+               representative_images: Optional[np.ndarray],
+               dynamic_shape: bool = False) -> bytes:
+  if dynamic_shape:
+    function = module.serve.get_concrete_function()
+    batch = _CALIBRATION_BATCH
+  else:
+    spec = tf.TensorSpec([1, *info["image_size"], info["channels"]],
+                         tf.uint8, name=artifact.INPUT_NAME)
+    function = tf.function(
+        lambda images: {"probabilities": module.serve(images)[
+            "probabilities"]}, input_signature=[spec]).get_concrete_function()
+    batch = 1
   converter = tf.lite.TFLiteConverter.from_concrete_functions(
-      [module.serve.get_concrete_function()], module)
+      [function], module)
   if representative_images is not None:
+    # At the run's image size and channels (a fixed input takes no other).
     images = np.asarray(representative_images, np.uint8)
 
     def representative_dataset():
-      for start in range(0, len(images), _CALIBRATION_BATCH):
-        yield {artifact.INPUT_NAME: images[start:start + _CALIBRATION_BATCH]}
+      for start in range(0, len(images), batch):
+        yield {artifact.INPUT_NAME: images[start:start + batch]}
 
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.representative_dataset = representative_dataset
   with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation.
     model = converter.convert()
-  return _embed_tflite_metadata(model, info)
+  return _embed_tflite_metadata(model, info, dynamic_shape)
 
 
-def _embed_tflite_metadata(model: bytes, info: Dict[str, Any]) -> bytes:
+def _embed_tflite_metadata(model: bytes, info: Dict[str, Any],
+                           dynamic_shape: bool = False) -> bytes:
+  """Names the signature's tensors after their signature keys and adds the
+  zoo's description, and (fixed shape) the standard metadata and labels."""
   from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
   schema = flatbuffer_utils.schema_fb
   model_object = flatbuffer_utils.convert_bytearray_to_object(
       bytearray(model))
-  buffer = schema.BufferT()
-  buffer.data = np.frombuffer(json.dumps(info, sort_keys=True).encode(),
-                              np.uint8)
-  model_object.buffers.append(buffer)
-  entry = schema.MetadataT()
-  entry.name = METADATA_KEY
-  entry.buffer = len(model_object.buffers) - 1
-  model_object.metadata = list(model_object.metadata or []) + [entry]
-  return bytes(flatbuffer_utils.convert_object_to_bytearray(model_object))
+  subgraph = model_object.subgraphs[0]
+  for signature in model_object.signatureDefs or []:
+    for entry in list(signature.inputs or []) + list(signature.outputs or []):
+      subgraph.tensors[entry.tensorIndex].name = entry.name
+  entries = {METADATA_KEY: json.dumps(info, sort_keys=True).encode()}
+  if not dynamic_shape:
+    entries[tflite_metadata.STANDARD_KEY] = tflite_metadata.model_metadata(
+        info, artifact.INPUT_NAME, "probabilities")
+  for name, data in entries.items():
+    buffer = schema.BufferT()
+    buffer.data = np.frombuffer(data, np.uint8)
+    model_object.buffers.append(buffer)
+    entry = schema.MetadataT()
+    entry.name = name
+    entry.buffer = len(model_object.buffers) - 1
+    model_object.metadata = list(model_object.metadata or []) + [entry]
+  model = bytes(flatbuffer_utils.convert_object_to_bytearray(model_object))
+  if dynamic_shape:
+    return model
+  return tflite_metadata.append_associated_files(model, {
+      tflite_metadata.LABELS_FILE: tflite_metadata.labels_file(
+          info["class_names"])})
 
 
 def read_tflite_info(path: os.PathLike) -> Dict[str, Any]:
   """The description embedded in a `.tflite` file ({} if none)."""
-  from tensorflow.lite.tools import flatbuffer_utils  # pylint: disable=g-import-not-at-top
-  model_object = flatbuffer_utils.convert_bytearray_to_object(
-      bytearray(pathlib.Path(path).read_bytes()))
-  for entry in model_object.metadata or []:
-    name = entry.name.decode() if isinstance(entry.name, bytes) else entry.name
-    if name == METADATA_KEY:
-      return json.loads(bytes(model_object.buffers[entry.buffer].data))
-  return {}
+  return tflite_metadata.read_info(path)

@@ -10,7 +10,8 @@ probabilities. `logits` takes the float batches a data pipeline yields
 (`data_normalization`) and gives float64 logits (log-probabilities for an
 export), which is what evaluation and calibration consume. The export
 runtimes here run a SavedModel in TensorFlow, ONNX in ONNX Runtime and
-float or int8 TFLite in the TFLite interpreter; `zoo.run_serving.RunRuntime`
+float or int8 TFLite in LiteRT (`ai_edge_litert`, else TensorFlow's
+`tf.lite`); only the SavedModel starts TensorFlow. `zoo.run_serving.RunRuntime`
 runs a training run's restored model behind the same interface, and
 `zoo.run_serving.load` loads any of them from a path.
 """
@@ -170,29 +171,51 @@ class OnnxRuntime(Runtime):
     return probabilities
 
 
+def tflite_interpreter(path: os.PathLike):
+  """A TFLite interpreter of `path`: LiteRT's (`ai_edge_litert`) where it is
+  installed, which needs no TensorFlow, else `tf.lite.Interpreter`."""
+  try:
+    from ai_edge_litert import interpreter as litert  # pylint: disable=g-import-not-at-top
+    return litert.Interpreter(model_path=str(path))
+  except ImportError:
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    with warnings.catch_warnings():
+      warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation.
+      return tf.lite.Interpreter(model_path=str(path))
+
+
 class TFLiteRuntime(Runtime):
-  """A TensorFlow Lite export (float or int8), run by the TFLite interpreter."""
+  """A TensorFlow Lite export (float or int8), run by LiteRT.
+
+  A file with a fixed input (`[1, H, W, C]`, the default export) runs one
+  image at a time; an image of another size resizes the input first, which
+  the serving graph allows.
+  """
 
   def __init__(self, path: os.PathLike, info: Dict[str, Any]):
-    import tensorflow as tf  # pylint: disable=g-import-not-at-top
-    from zoo.serving import formats  # pylint: disable=g-import-not-at-top
+    from zoo.serving import tflite_metadata  # pylint: disable=g-import-not-at-top
     try:
       # Parsed in Python first: a file cut short fails here with an error,
       # where the interpreter could crash the process.
-      info = formats.read_tflite_info(path) or info
-      with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation.
-        interpreter = tf.lite.Interpreter(model_path=str(path))
+      info = tflite_metadata.read_info(path) or info
+      interpreter = tflite_interpreter(path)
       self._runner = interpreter.get_signature_runner()
+      shape = self._runner.get_input_details()[artifact.INPUT_NAME][
+          "shape_signature"]
     except Exception as e:  # pylint: disable=broad-except
       raise unreadable(path, "TensorFlow Lite model", e) from None
     super().__init__(path, info)
+    self.fixed_batch = int(shape[0]) > 0
     self.format = self.info.get("format", artifact.TFLITE)
 
   def probabilities(self, images: np.ndarray) -> np.ndarray:
-    outputs = self._runner(
-        **{artifact.INPUT_NAME: np.ascontiguousarray(images, np.uint8)})
-    return outputs["probabilities"]
+    images = np.ascontiguousarray(images, np.uint8)
+    if not self.fixed_batch:
+      return self._runner(**{artifact.INPUT_NAME: images})["probabilities"]
+    rows = [self._runner(**{artifact.INPUT_NAME: images[i:i + 1]})[
+        "probabilities"] for i in range(len(images))]
+    return np.concatenate(rows) if rows else np.zeros(
+        [0, len(self.class_names)], np.float32)
 
 
 def unreadable(path: os.PathLike, what: str, error: Exception) -> ExportError:

@@ -4,18 +4,27 @@ A config is a nested dict. Every key and its type is fixed by `DEFAULTS`
 (the `model` section instead takes the registered model's own arguments), so
 a misspelt key or a wrong type fails before any work starts, naming the key
 and the closest valid one.
+
+Loading and checking a config imports no TensorFlow (the zoo's model
+arguments are read from the models' source until the registry is loaded),
+so a wrong config is reported at once; `load_config(..., build_model=False)`
+leaves out the one check that builds the model object.
 """
 
+import ast
 import copy
 import difflib
+import importlib.metadata
+import importlib.util
 import math
 import os
 import pathlib
+import sys
 from typing import Any, Dict, Iterable, Optional
 
 import yaml
 
-from zoo.models import _registry
+from zoo.training import choices
 from zoo.training import run_dir as run_dir_lib
 from zoo.training import strict_yaml
 from zoo.datasets import options as data_options
@@ -90,7 +99,9 @@ DEFAULTS: Config = {
         "sync_batch_norm": False,
     },
     "visualize": {
-        "embeddings": False,  # Write a projector embedding at the end.
+        # Write a projector embedding at the end: true, false, or null (the
+        # default): on when it is cheap (images of at most 32x32 pixels).
+        "embeddings": None,
         "embedding_examples": 1000,
     },
 }
@@ -166,7 +177,8 @@ def find_config(name_or_path: str,
 
 def load_config(name_or_path: str,
                 overrides: Iterable[str] = (),
-                config_dir: Optional[os.PathLike] = None) -> Config:
+                config_dir: Optional[os.PathLike] = None,
+                build_model: bool = True) -> Config:
   """Reads a YAML config, applies `key=value` overrides and validates.
 
   Args:
@@ -174,6 +186,8 @@ def load_config(name_or_path: str,
     overrides: Dotted assignments such as `train.steps=300`; values are
       parsed as YAML, so `true`, `1e-3` and `[1, 2]` have their types.
     config_dir: Where names are looked up (default: the checkout's configs/).
+    build_model: Also build the model object to check its values (imports
+      TensorFlow); `check_model(config)` does it later.
 
   Returns:
     The complete config: defaults, then the file, then the overrides.
@@ -194,7 +208,7 @@ def load_config(name_or_path: str,
   config = merge(DEFAULTS, loaded)
   config = apply_overrides(config, overrides)
   config.setdefault("_name", path.stem)
-  validate(config)
+  validate(config, build_model=build_model)
   return config
 
 
@@ -237,8 +251,13 @@ def apply_overrides(config: Config, overrides: Iterable[str]) -> Config:
   return config
 
 
-def validate(config: Config) -> None:
+def validate(config: Config, build_model: bool = True) -> None:
   """Checks every key and type against `DEFAULTS` and the model's arguments.
+
+  Args:
+    config: A complete config.
+    build_model: Also build the model object to check its values (imports
+      TensorFlow).
 
   Raises:
     ConfigError: Naming the bad key and the closest valid one.
@@ -254,9 +273,9 @@ def validate(config: Config) -> None:
   if not isinstance(model["name"], str):
     raise ConfigError(f"model.name must be a model's name (a string), got "
                       f"{model['name']!r}; choose one of "
-                      f"{', '.join(_registry.list_models())}.")
+                      f"{', '.join(_model_names())}.")
   try:
-    arguments = _registry.model_arguments(model["name"])
+    arguments = _model_arguments(model["name"])
   except ValueError as e:
     raise ConfigError(f"model.name: {e}") from e
   if "image_shape" in model and "image_shape" not in arguments:
@@ -273,7 +292,91 @@ def validate(config: Config) -> None:
         f"distribute.sync_batch_norm: model {model['name']} has no BatchNorm "
         "to synchronise (only xception has); set it to false.")
   _check_values(config)
-  _check_model(config)
+  if build_model:
+    check_model(config)
+
+
+def _model_arguments(name: str) -> Dict[str, Any]:
+  """A model's keyword arguments and defaults, without TensorFlow if it can.
+
+  Once the registry is loaded (a model was built, or one registered) it
+  answers; before that the zoo's own model modules are read as source.
+
+  Raises:
+    ValueError: If `name` is no model, naming the closest one.
+  """
+  if "zoo.models._registry" in sys.modules:
+    return sys.modules["zoo.models._registry"].model_arguments(name)
+  declared = _declared_models()
+  if name not in declared and _has_entry_points():
+    # An installed package may register it: the registry loads them all.
+    from zoo.models import _registry  # pylint: disable=g-import-not-at-top
+    return _registry.model_arguments(name)
+  if name not in declared:
+    close = difflib.get_close_matches(name, declared, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"Unknown model {name!r}.{hint} Known models: "
+                     f"{', '.join(sorted(declared))}.")
+  return declared[name]
+
+
+def _model_names() -> Iterable[str]:
+  """Every model name, from the registry once it is loaded."""
+  if "zoo.models._registry" in sys.modules:
+    return sys.modules["zoo.models._registry"].list_models()
+  return sorted(_declared_models())
+
+
+def _has_entry_points() -> bool:
+  """Whether an installed package declares models (`snt_zoo.models`)."""
+  return bool(importlib.metadata.entry_points(group=_ENTRY_POINT_GROUP))
+
+
+#: The entry-point group of installed packages' models (as the registry's).
+_ENTRY_POINT_GROUP = "snt_zoo.models"
+
+
+def _declared_models() -> Dict[str, Dict[str, Any]]:
+  """`{name: {argument: default}}` of every `@register_model` function in
+  the zoo's model modules, read with `ast` (a default that is not a literal
+  or a module constant reads as None, which accepts any type)."""
+  folder = importlib.util.find_spec("zoo.models").submodule_search_locations
+  declared = {}
+  for path in sorted(pathlib.Path(list(folder)[0]).glob("*.py")):
+    tree = ast.parse(path.read_text())
+    constants = {target.id: node.value for node in tree.body
+                 if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)}
+    for node in tree.body:
+      if not isinstance(node, ast.FunctionDef) or not any(
+          _names_register_model(d) for d in node.decorator_list):
+        continue
+      args = node.args
+      positional = args.posonlyargs + args.args
+      defaults = ([None] * (len(positional) - len(args.defaults)) +
+                  list(args.defaults))
+      pairs = list(zip(positional, defaults)) + list(
+          zip(args.kwonlyargs, args.kw_defaults))
+      declared[node.name] = {arg.arg: _literal(default, constants)
+                             for arg, default in pairs}
+  return declared
+
+
+def _names_register_model(decorator: ast.AST) -> bool:
+  """`@register_model` or `@register_model(reference=...)`."""
+  if isinstance(decorator, ast.Call):
+    decorator = decorator.func
+  return getattr(decorator, "id", getattr(decorator, "attr", None)) == (
+      "register_model")
+
+
+def _literal(node: Optional[ast.AST], constants: Dict[str, ast.AST]) -> Any:
+  if isinstance(node, ast.Name) and node.id in constants:
+    node = constants[node.id]
+  try:
+    return ast.literal_eval(node) if node is not None else None
+  except ValueError:
+    return None
 
 
 def _import_models(modules: Any) -> None:
@@ -284,6 +387,7 @@ def _import_models(modules: Any) -> None:
       isinstance(m, str) and m for m in modules):
     raise ConfigError(f"imports must be a list of module names, e.g. "
                       f"imports: [mypkg.models]; got {modules!r}.")
+  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
   try:
     _registry.import_models(modules)
   except _registry.ModelImportError as e:
@@ -302,7 +406,7 @@ def _check_pretrained(config: Config) -> None:
         "finetune.keras_weights and finetune.checkpoint (one start only).")
   from zoo.models import pretrained  # pylint: disable=g-import-not-at-top
   name = config["model"]["name"]
-  arguments = {**_registry.model_arguments(name),
+  arguments = {**_model_arguments(name),
                **{k: v for k, v in config["model"].items()
                   if k != "name" and v is not None}}
   try:
@@ -394,18 +498,13 @@ def _set(config: Config, key: str, value: Any) -> None:
 
 def _choices() -> Dict[str, Iterable[str]]:
   """Allowed names of the keys that name a thing, from where each is made."""
-  from zoo.training import distribute  # pylint: disable=g-import-not-at-top
-  from zoo.training import optimizers  # pylint: disable=g-import-not-at-top
-  from zoo.training import precision  # pylint: disable=g-import-not-at-top
-  from zoo.training import schedules  # pylint: disable=g-import-not-at-top
-  from zoo.datasets import _registry as data_registry  # pylint: disable=g-import-not-at-top
   return {
-      "train.optimizer.name": optimizers.OPTIMIZERS,
-      "train.schedule.name": schedules.SCHEDULES,
-      "train.precision": precision.PRECISIONS,
-      "distribute.strategy": distribute.STRATEGIES,
+      "train.optimizer.name": choices.OPTIMIZERS,
+      "train.schedule.name": choices.SCHEDULES,
+      "train.precision": choices.PRECISIONS,
+      "distribute.strategy": choices.STRATEGIES,
       "data.on_corrupt": data_options.ON_CORRUPT,
-      "data.name": data_registry.list_datasets(),
+      "data.name": data_options.DATASET_NAMES,
   }
 
 
@@ -492,6 +591,10 @@ def _check_values(config: Config) -> None:
     if too_low or too_high:
       raise ConfigError(f"{key}={value!r} is out of range: it must be "
                         f"{_describe_range(low, high, low_ok, high_ok)}.")
+  if _get(config, "visualize.embeddings") not in (None, True, False):
+    raise ConfigError(
+        f"visualize.embeddings={_get(config, 'visualize.embeddings')!r} must "
+        "be true, false or null (on for images of at most 32x32 pixels).")
   contrast = _get(config, "data.augment.contrast")
   if contrast is not None and (
       not isinstance(contrast, (list, tuple)) or len(contrast) != 2 or
@@ -516,7 +619,14 @@ def _check_values(config: Config) -> None:
   _check_pretrained(config)
 
 
-def _check_model(config: Config) -> None:
+def check_data(config: Config) -> None:
+  """Raises `DatasetError` if the config's data is certainly not there (a
+  missing data_dir, an empty cache with downloads off), without TensorFlow."""
+  from zoo.datasets import availability  # pylint: disable=g-import-not-at-top
+  availability.check(config["data"]["name"], config["data"].get("data_dir"))
+
+
+def check_model(config: Config) -> None:
   """Builds the model object (cheap: no weights yet) to check its values.
 
   Creating a Sonnet module starts TensorFlow's runtime, which multi-worker
@@ -528,6 +638,7 @@ def _check_model(config: Config) -> None:
     return
   kwargs = {k: v for k, v in model_config.items()
             if k != "name" and v is not None}
+  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
   try:
     model = _registry.create_model(model_config["name"], **kwargs)
   except (ValueError, TypeError) as e:

@@ -5,7 +5,7 @@ import os
 
 import tensorflow as tf
 
-STRATEGIES = ("none", "mirrored", "multi_worker", "tpu")
+from zoo.training.choices import STRATEGIES  # pylint: disable=unused-import
 
 
 def make_strategy(config: dict) -> tf.distribute.Strategy:

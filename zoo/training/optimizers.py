@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from zoo.training import schedules
 
-OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
+from zoo.training.choices import OPTIMIZERS  # pylint: disable=unused-import
 
 
 class Optimizer:

@@ -37,11 +37,9 @@ from zoo import cpu_defaults
 # The CPU's facts are read without TensorFlow (zoo.cpu_defaults); kept
 # here under their earlier names.
 from zoo.cpu_defaults import parse_cpuinfo, read_cpuinfo  # pylint: disable=unused-import
-
-AUTO = "auto"
-# What a trainer computes in; `auto` resolves to one of these.
-COMPUTE_PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-PRECISIONS = (AUTO,) + COMPUTE_PRECISIONS
+from zoo.training.choices import AUTO
+from zoo.training.choices import COMPUTE_PRECISIONS
+from zoo.training.choices import PRECISIONS
 
 # x86 CPU flags (/proc/cpuinfo) of bfloat16 arithmetic that oneDNN uses:
 # AVX-512 BF16 dot products and AMX tiles.

@@ -227,6 +227,10 @@ class Run:
     seed_everything(config["seed"])
     self.run_dir = RunDir.for_config(config)
     self.is_chief = distribute.is_chief(self.strategy)
+    # Missing data is reported before the run directory exists.
+    datasets.availability.check(config["data"]["name"],
+                                config["data"].get("data_dir"))
+    created = not self.run_dir.path.exists()
     if self.is_chief:
       self.run_dir.make_directories()
       self.run_dir.check_own_files()
@@ -235,6 +239,8 @@ class Run:
       self._build()
     except BaseException:
       self.close()
+      if created and self.is_chief:
+        self.run_dir.remove_if_unused()
       raise
 
   def _build(self) -> None:
@@ -529,7 +535,8 @@ class Run:
     train_cfg = self.config["train"]
     batch_size = self.config["data"]["batch_size"]
     progress = ProgressBar(steps, initial=self.step, batch_size=batch_size,
-                           stream=sys.stdout if self.verbose else _Null())
+                           stream=sys.stderr if self.verbose else _Null(),
+                           notes=sys.stdout if self.verbose else _Null())
     window = {"loss": 0.0, "accuracy": 0.0, "n": 0,
               "start": time.perf_counter()}
     with _StopFlag() as stop, contextlib.ExitStack() as cleanup:

@@ -31,7 +31,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from zoo.datasets import safe_files
-from zoo.models import _registry
 from zoo.training import strict_yaml
 
 CONFIG_FILE = "config.yaml"
@@ -176,6 +175,7 @@ def build_model(config: Dict[str, Any]):
   imported first, so a run of such a model is evaluated, exported and
   visualised without naming them again.
   """
+  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
   _registry.import_models(config.get("imports") or ())
   return _registry.create_model(config["model"]["name"],
                                 **model_kwargs(config["model"]))
@@ -414,6 +414,27 @@ class RunDir:
         raise safe_files.UnsafePathError(
             f"{directory} is a symbolic link; the run writes its own files "
             "only, never through a link. Remove the link and run again.")
+
+  def remove_if_unused(self) -> bool:
+    """Removes a run directory holding only what `make_directories` and the
+    lock made (a start that failed before writing anything); returns whether
+    it did. Anything else in it keeps it, untouched."""
+    for directory in (self.tensorboard_dir, self.best_dir,
+                      self.checkpoint_dir):
+      try:
+        directory.rmdir()
+      except OSError:
+        pass
+    lock = self.path / LOCK_FILE
+    try:
+      if any(entry.name != LOCK_FILE for entry in self.path.iterdir()):
+        return False
+      if lock.is_file() and not lock.is_symlink():
+        lock.unlink()
+      self.path.rmdir()
+    except OSError:
+      return False
+    return True
 
   def lock(self) -> RunLock:
     """The run directory's lock (`with run.lock(): ...`)."""

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict
 import tensorflow as tf
 
 Schedule = Callable[[tf.Tensor], tf.Tensor]
-SCHEDULES = ("constant", "exponential", "cosine")
+from zoo.training.choices import SCHEDULES  # pylint: disable=unused-import
 
 
 def make_schedule(base_learning_rate: float, total_steps: int,

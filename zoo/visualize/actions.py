@@ -5,7 +5,9 @@
 `InputGridAction` writes a grid of the first augmented training batch to
 TensorBoard; `EmbeddingAction` writes the projector embedding when the run
 ends. `training_actions(config)` is what `snt-zoo train` passes: the grid
-always, the embedding when `visualize.embeddings` is on.
+always, the embedding when `visualize.embeddings` is true, and when it is
+null (the default) for runs whose embedding is cheap: images of at most
+`CHEAP_EMBEDDING_PIXELS` (the MNIST-sized configs).
 """
 
 from typing import Any, Dict, List
@@ -28,15 +30,25 @@ class InputGridAction(RunAction):
                        image_lib.summary_grid(images, run.normalization))
 
 
+#: Images up to this many pixels (32x32) make an embedding cheap enough to
+#: write by default.
+CHEAP_EMBEDDING_PIXELS = 32 * 32
+
+
 class EmbeddingAction(RunAction):
   """The TensorBoard projector embedding of the trained model, at the end."""
 
   config_keys = ("visualize.embeddings",)
 
-  def __init__(self, max_examples: int = projector.DEFAULT_EXAMPLES):
+  def __init__(self, max_examples: int = projector.DEFAULT_EXAMPLES,
+               only_if_cheap: bool = False):
     self.max_examples = max_examples
+    self.only_if_cheap = only_if_cheap
 
   def on_finish(self, run, result) -> None:
+    height, width = run.image_size
+    if self.only_if_cheap and height * width > CHEAP_EMBEDDING_PIXELS:
+      return
     if run.is_chief:
       projector.write_embeddings(run.run_dir, model=run.model,
                                  max_examples=self.max_examples)
@@ -46,7 +58,8 @@ def training_actions(config: Dict[str, Any]) -> List[RunAction]:
   """The actions a config asks for (its `visualize` section)."""
   actions: List[RunAction] = [InputGridAction()]
   settings = config.get("visualize") or {}
-  if settings.get("embeddings"):
-    actions.append(EmbeddingAction(settings.get("embedding_examples")
-                                   or projector.DEFAULT_EXAMPLES))
+  if settings.get("embeddings") is not False:
+    actions.append(EmbeddingAction(
+        settings.get("embedding_examples") or projector.DEFAULT_EXAMPLES,
+        only_if_cheap=settings.get("embeddings") is None))
   return actions

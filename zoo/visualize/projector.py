@@ -2,7 +2,11 @@
 
 Written under the run's TensorBoard directory (`tensorboard/projector/`),
 so `tensorboard --logdir RUN_DIR` shows it beside the scalars and images.
-The examples are a seeded sample with every class in it.
+The examples are a seeded sample with every class in it. The embedded
+features are, by default, what the classifier sees: the activations that
+enter the logits layer (Keras' and timm's "pre-logits": the last hidden
+layer of the head, or the pooled / flattened features when the head has
+none), under the endpoint's own name (`hidden_0`, `pre_logits`).
 """
 
 import math
@@ -28,8 +32,8 @@ MAX_SPRITE_EXAMPLES = (8192 // SPRITE_THUMB) ** 2
 DEFAULT_EXAMPLES = 1000
 PROJECTOR_DIR = "projector"
 CHECKPOINT_NAME = "embedding"
-# The variable `embedding` of a `tf.train.Checkpoint(embedding=...)`.
-EMBEDDING_TENSOR = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
+# The checkpoint key of the variable `name` (`tf.train.Checkpoint(name=...)`).
+TENSOR_NAME = "{}/.ATTRIBUTES/VARIABLE_VALUE"
 METADATA_FILE = "metadata.tsv"
 SPRITE_FILE = "sprite.png"
 CONFIG_FILE = "projector_config.pbtxt"  # Written by visualize_embeddings.
@@ -67,11 +71,26 @@ def metadata_tsv(labels: Sequence[int], predictions: Sequence[int],
   return "\n".join(rows) + "\n"
 
 
-def projector_config(thumb: int = SPRITE_THUMB) -> projector.ProjectorConfig:
+def classifier_input(model, image_shape: Sequence[int]) -> str:
+  """The endpoint entering the logits layer (the one just before `logits`).
+
+  Args:
+    model: A zoo `ImageClassifier`.
+    image_shape: `[H, W, C]` of its input.
+  """
+  _, endpoints = model.with_endpoints(tf.zeros([1, *image_shape]),
+                                      is_training=False)
+  names = list(endpoints)
+  return names[names.index("logits") - 1] if "logits" in names[1:] else (
+      names[-1])
+
+
+def projector_config(endpoint: str, thumb: int = SPRITE_THUMB
+                     ) -> projector.ProjectorConfig:
   """The ProjectorConfig of one embedding written by `write_embeddings`."""
   config = projector.ProjectorConfig()
   embedding = config.embeddings.add()
-  embedding.tensor_name = EMBEDDING_TENSOR
+  embedding.tensor_name = TENSOR_NAME.format(endpoint)
   embedding.metadata_path = METADATA_FILE
   embedding.sprite.image_path = SPRITE_FILE
   embedding.sprite.single_image_dim.extend([thumb, thumb])
@@ -80,7 +99,7 @@ def projector_config(thumb: int = SPRITE_THUMB) -> projector.ProjectorConfig:
 
 def write_embeddings(run: _common.RunLike, model=None,
                      max_examples: Optional[int] = None,
-                     endpoint: str = "pre_logits", seed: int = 0,
+                     endpoint: Optional[str] = None, seed: int = 0,
                      out: Optional[os.PathLike] = None) -> List[str]:
   """Writes a projector embedding of the evaluation split's `endpoint`.
 
@@ -92,7 +111,8 @@ def write_embeddings(run: _common.RunLike, model=None,
       `visualize.embedding_examples`, else 1000), at most 16,384 (the sprite
       limit): a seeded sample with every class in it, as evenly spread over
       the classes as the split allows.
-    endpoint: The endpoint used as features.
+    endpoint: The endpoint used as features (default the one entering the
+      logits layer: `classifier_input`).
     seed: Seed of the sample.
     out: Write here instead of RUN_DIR/tensorboard/projector.
 
@@ -107,6 +127,7 @@ def write_embeddings(run: _common.RunLike, model=None,
         "embedding_examples") or DEFAULT_EXAMPLES
   max_examples = min(int(max_examples), MAX_SPRITE_EXAMPLES)
   images, labels = sampling.eval_sample(run, max_examples, seed)
+  endpoint = endpoint or classifier_input(model, images.shape[1:])
   batches = tf.data.Dataset.from_tensor_slices((images, labels)).batch(250)
   predicted = evaluation.predict_dataset(model, batches, endpoint=endpoint)
   directory = pathlib.Path(out) if out else run.tensorboard_dir / PROJECTOR_DIR
@@ -115,9 +136,9 @@ def write_embeddings(run: _common.RunLike, model=None,
   for stale in directory.glob(f"{CHECKPOINT_NAME}-*"):
     if own.match(stale.name) and not stale.is_symlink():
       stale.unlink()  # An earlier embedding's checkpoint, nothing else.
-  checkpoint = tf.train.Checkpoint(embedding=tf.Variable(
+  checkpoint = tf.train.Checkpoint(**{endpoint: tf.Variable(
       predicted["features"].astype(np.float32), trainable=False,
-      name=CHECKPOINT_NAME))
+      name=endpoint)})
   # The manager also writes the `checkpoint` state file (relative paths)
   # through which the projector finds the checkpoint.
   prefix = tf.train.CheckpointManager(
@@ -129,12 +150,13 @@ def write_embeddings(run: _common.RunLike, model=None,
   sprite = directory / SPRITE_FILE
   safe_files.write_with(sprite, sprite_image(
       image_lib.image_to_uint8(images, run.normalization)).save)
-  projector.visualize_embeddings(str(directory), projector_config())
+  projector.visualize_embeddings(str(directory), projector_config(endpoint))
   # An event file makes the folder a run that TensorBoard lists.
   writer = tf.summary.create_file_writer(str(directory))
   with writer.as_default():
     tf.summary.text(CHECKPOINT_NAME, f"{len(labels)} examples of the "
-                    f"{run.config['data']['eval_split']} split, {endpoint}",
+                    f"{run.config['data']['eval_split']} split, {endpoint} "
+                    f"({predicted['features'].shape[1]} features)",
                     step=0)
   writer.close()
   return [str(directory / CONFIG_FILE), prefix + ".index", str(metadata),
