@@ -19,7 +19,6 @@ from typing import Any, Dict, Iterable, Optional, Sequence
 
 import numpy as np
 
-from zoo.datasets import image_files
 from zoo.datasets import safe_files
 from zoo import calibration
 from zoo import run_serving
@@ -177,6 +176,7 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
     batches = batches.unbatch().take(max_examples).batch(batch_size)
   start = time.perf_counter()
   all_logits, all_labels = [], []
+  from zoo.datasets import image_files  # pylint: disable=g-import-not-at-top
   with image_files.decode_failures_named():
     for images, labels in batches:
       all_logits.append(runtime.logits(images))

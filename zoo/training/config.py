@@ -387,6 +387,8 @@ def _import_models(modules: Any) -> None:
       isinstance(m, str) and m for m in modules):
     raise ConfigError(f"imports must be a list of module names, e.g. "
                       f"imports: [mypkg.models]; got {modules!r}.")
+  if not modules:
+    return  # The registry (and TensorFlow) load later, when needed.
   from zoo.models import _registry  # pylint: disable=g-import-not-at-top
   try:
     _registry.import_models(modules)
