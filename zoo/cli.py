@@ -453,25 +453,35 @@ class _Signalled(BaseException):
     self.name = name
 
 
-def _stop_on_signals() -> None:
-  """Turns SIGINT/SIGTERM into `_Signalled` (exit 130/143, no traceback)."""
+def _stop_on_signals() -> Callable[[], None]:
+  """Turns SIGINT/SIGTERM into `_Signalled` (exit 130/143, no traceback).
+
+  Returns:
+    A function that puts the earlier handlers back.
+  """
   import signal  # pylint: disable=g-import-not-at-top
   import threading  # pylint: disable=g-import-not-at-top
   if threading.current_thread() is not threading.main_thread():
-    return
+    return lambda: None
 
   def handle(signum, _frame):
     raise _Signalled(signal.Signals(signum).name)
 
-  for sig in (signal.SIGINT, signal.SIGTERM):
-    signal.signal(sig, handle)
+  previous = {sig: signal.signal(sig, handle)
+              for sig in (signal.SIGINT, signal.SIGTERM)}
+
+  def restore():
+    for sig, handler in previous.items():
+      signal.signal(sig, handler)
+
+  return restore
 
 
 def _dispatch(command: str, args) -> int:
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
   debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV) == "1"
   run: Callable = _COMMANDS[command][1]
-  _stop_on_signals()
+  restore_signals = _stop_on_signals()
   try:
     return run(args)
   except (_Signalled, KeyboardInterrupt) as e:
@@ -494,6 +504,8 @@ def _dispatch(command: str, args) -> int:
     if not known:
       print(f"(set {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
     return 2 if user_error else 1
+  finally:
+    restore_signals()
 
 
 def _suggest_command(argv: Sequence[str]) -> None:
