@@ -148,7 +148,8 @@ def test_verification_starts_no_tensorflow(exports):
 
 
 @pytest.mark.parametrize("case", ["lookalike", "added_file", "no_files_key",
-                                  "linked_info", "linked_output"])
+                                  "linked_info", "linked_output",
+                                  "linked_empty_output"])
 def test_overwrite_replaces_only_an_export_the_zoo_wrote(
     exported_run_dir, exports, tmp_path, sentinel, case):
   output = tmp_path / "out"
@@ -168,11 +169,14 @@ def test_overwrite_replaces_only_an_export_the_zoo_wrote(
     shutil.copytree(exports["onnx"], output)
     (output / artifact.INFO_FILE).unlink()
     (output / artifact.INFO_FILE).symlink_to(sentinel.path / "victim.json")
-  else:  # The output itself is a link to the user's folder.
+  elif case == "linked_output":  # A link to the user's folder.
     output.symlink_to(sentinel.path, target_is_directory=True)
+  else:  # A link to an empty folder of the user's.
+    (tmp_path / "users-empty").mkdir()
+    output.symlink_to(tmp_path / "users-empty", target_is_directory=True)
   before = tree_digest(output)
-  with pytest.raises(artifact.ExportError, match="not an export snt-zoo "
-                     "wrote.*choose another --output"):
+  with pytest.raises(artifact.ExportError, match="(not an export snt-zoo "
+                     "wrote|is a symbolic link).*(c|C)hoose another --output"):
     run_serving.export_run(exported_run_dir, output, export_format="onnx",
                            overwrite=True)
   assert tree_digest(output) == before and sentinel.unchanged()
