@@ -266,10 +266,14 @@ def _install_over(staging: Path, directory: Path, name: str,
           f"{target} was not installed by fetch and the new {name} files "
           "would replace it; nothing was changed. Move it away and run "
           "fetch --force again.")
+  root = directory.resolve()
   marker = directory / COMPLETE_MARKER
   marker.unlink()  # Incomplete from here until the new marker is written.
   for relative in old_files:
     target = directory / relative
+    if root not in target.parent.resolve().parents and (
+        target.parent.resolve() != root):
+      continue  # A marker naming a file elsewhere: never removed.
     if target.is_symlink() or target.is_file():
       target.unlink()
   for relative in new_files:

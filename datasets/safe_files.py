@@ -7,17 +7,18 @@ through here:
     with safe_files.open_append(run / "metrics.jsonl") as f: ...
     with safe_files.open_update(run / ".lock") as f: ...
 
-A whole file is written to a new temporary beside the target and renamed
-over it, so a reader never sees half of it and a symbolic link in the
-target's place is replaced, never written through. Files that are appended
-to or locked are opened with `O_NOFOLLOW`. Either way a link where the
-file belongs is refused with one line naming it, and nothing outside is
-touched. `exclusive_copy` and `create_new` never replace an existing file.
+A whole file (`write_text`, `write_bytes`, or `write_with` for writers that
+take a path, such as `savefig`) is written to a new temporary beside the
+target and renamed over it, so a reader never sees half of it and nothing
+is written through a link. Files that are appended to or locked are opened
+with `O_NOFOLLOW` and must be regular files with one link. A symbolic link
+(or a FIFO, a device, a hard-linked file) where the file belongs is refused
+with one line naming it (`UnsafePathError`), and nothing outside is
+touched. `create_new` never replaces anything already there.
 """
 
 import os
 import pathlib
-import shutil
 import stat
 import tempfile
 from typing import IO, Callable, Union
@@ -146,19 +147,4 @@ def create_new(path: PathLike, data: bytes) -> bool:
     return False
   with os.fdopen(descriptor, "wb") as f:
     f.write(data)
-  return True
-
-
-def copy_new(source: PathLike, destination: PathLike) -> bool:
-  """Copies `source` (not through a link) to a new file `destination`.
-
-  Returns:
-    Whether it was copied (False: `destination` already exists).
-  """
-  check_not_link(source)
-  with open(source, "rb") as f:
-    data = f.read()
-  if not create_new(destination, data):
-    return False
-  shutil.copystat(source, destination, follow_symlinks=False)
   return True

@@ -12,7 +12,6 @@ import pytest
 from zoo import cli
 from zoo import training
 from zoo.training import config as config_lib
-from zoo.training import strict_yaml
 
 _BASE = "softmax_mnist_quick"
 
@@ -100,11 +99,6 @@ def test_a_hostile_yaml_file_is_one_line(tmp_path, text, match):
   with pytest.raises(config_lib.ConfigError, match=match) as error:
     training.load_config(str(path))
   assert "\n" not in str(error.value)
-
-
-def test_a_few_anchors_and_merges_still_load():
-  assert strict_yaml.load("base: &b {x: 1}\nother: {<<: *b, y: 2}\n") == {
-      "base": {"x": 1}, "other": {"x": 1, "y": 2}}
 
 
 def test_the_command_exits_2_with_one_line(capsys, tmp_path):

@@ -157,3 +157,16 @@ def test_old_and_unreadable_markers(server, monkeypatch, fetched):
   os.unlink(marker)
   os.symlink(fetched / "a.bin", marker)  # A planted marker is no marker.
   assert download.read_marker(fetched) is None
+
+
+def test_a_marker_naming_files_elsewhere_removes_none_of_them(
+    server, fetched, sentinel):
+  marker = fetched / download.COMPLETE_MARKER
+  record = json.loads(marker.read_text())
+  victim = os.path.relpath(sentinel.file, fetched)
+  record["files"][victim] = {"sha256": "0" * 64, "size": 10}
+  record["files"][str(sentinel.path / "victim.json")] = {"size": 3}
+  marker.write_text(json.dumps(record))
+  download.fetch("mnist", fetched, base_url=server.url, force=True)
+  assert sentinel.unchanged()
+  assert download.is_complete(fetched, "mnist")

@@ -128,6 +128,24 @@ def test_fifos_and_devices_are_named_unopened(tmp_path):
   assert "not a regular file" in problem
 
 
+def test_predict_names_a_fifo_without_opening_it(tmp_path):
+  from zoo import predict  # pylint: disable=g-import-not-at-top
+  os.mkfifo(tmp_path / "pipe.png")
+  result = {}
+
+  def read():
+    try:
+      predict.read_image(tmp_path / "pipe.png", 1)
+    except predict.ImageReadError as e:
+      result["error"] = str(e)
+
+  worker = threading.Thread(target=read, daemon=True)
+  worker.start()
+  worker.join(60)
+  assert not worker.is_alive(), "predict waited on a FIFO"
+  assert "not a regular file" in result["error"]
+
+
 def test_names_that_are_not_utf8_are_named_escaped(tmp_path):
   root = _tree(tmp_path / "data")
   bad_file = os.fsdecode(b"caf\xe9.png")

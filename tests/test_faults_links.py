@@ -9,7 +9,6 @@ import os
 
 import pytest
 
-from conftest import tree_digest
 from zoo import cli
 from zoo.datasets import safe_files
 from zoo.training import run_dir as run_dir_lib
@@ -133,30 +132,6 @@ def test_a_hard_link_in_place_of_an_appended_file_is_refused(tmp_path,
   with pytest.raises(safe_files.UnsafePathError, match="hard links"):
     run.lock().acquire()
   assert sentinel.unchanged()
-
-
-def test_writes_are_whole_and_keep_the_umask(tmp_path):
-  path = tmp_path / "file.txt"
-  safe_files.write_text(path, "one\n")
-  safe_files.write_text(path, "two\n")
-  assert path.read_text() == "two\n"
-  assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
-  assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
-  assert not safe_files.create_new(path, b"three")
-  assert path.read_text() == "two\n"
-  before = tree_digest(tmp_path)
-  (tmp_path / "fifo").unlink(missing_ok=True)
-  os.mkfifo(tmp_path / "fifo")
-  with pytest.raises(safe_files.UnsafePathError, match="not a regular file"):
-    safe_files.open_append(tmp_path / "fifo")
-  os.unlink(tmp_path / "fifo")
-  assert tree_digest(tmp_path) == before
-
-
-def _umask():
-  mask = os.umask(0)
-  os.umask(mask)
-  return mask
 
 
 def test_pictures_never_go_through_a_linked_folder_or_file(tmp_path,

@@ -113,25 +113,28 @@ def test_a_model_without_a_checksum_loads_with_a_note(exports, tmp_path):
 
 
 def test_a_bare_tflite_cut_short_is_one_line_not_a_crash(exports, tmp_path):
-  bare = tmp_path / "copied.tflite"
   data = (exports["tflite"] / "model.tflite").read_bytes()
-  results = []
-  for keep in (len(data) // 2, 64):
-    bare.write_bytes(data[:keep])
-    code = ("import sys, warnings; warnings.simplefilter('ignore'); "
-            "from zoo.serving import runtimes, artifact\n"
-            "try:\n"
-            f"  runtimes.load_export({str(bare)!r})\n"
-            "except artifact.ExportError as e:\n"
-            "  print('refused:', e)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=_ROOT,
-                            capture_output=True, text=True, timeout=300,
-                            check=False)
-    results.append((keep, result.returncode, result.stdout,
-                    result.stderr[-300:]))
-  for keep, code, out, err in results:
-    assert code == 0, (keep, code, err)  # A segfault is -11.
-    assert "refused:" in out and "not a readable" in out, (keep, out)
+  paths = []
+  for keep in (len(data) // 2, len(data) - 64, 64):
+    paths.append(tmp_path / f"copied-{keep}.tflite")  # No checksum here.
+    paths[-1].write_bytes(data[:keep])
+  # In a process of its own: a crash of the interpreter shows as -11.
+  code = ("import sys, warnings; warnings.simplefilter('ignore')\n"
+          "from zoo.serving import runtimes, artifact\n"
+          "for path in sys.argv[1:]:\n"
+          "  try:\n"
+          "    runtimes.load_export(path)\n"
+          "    print('loaded:', path)\n"
+          "  except artifact.ExportError as e:\n"
+          "    print('refused:', e)\n")
+  result = subprocess.run([sys.executable, "-c", code, *map(str, paths)],
+                          cwd=_ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+  assert result.returncode == 0, result.stderr[-500:]
+  lines = result.stdout.splitlines()
+  assert len(lines) == len(paths), result.stdout
+  assert all(line.startswith("refused:") and "not a readable" in line
+             for line in lines), result.stdout
 
 
 def test_verification_starts_no_tensorflow(exports):
@@ -145,7 +148,8 @@ def test_verification_starts_no_tensorflow(exports):
 
 
 @pytest.mark.parametrize("case", ["lookalike", "added_file", "no_files_key",
-                                  "linked_info", "linked_output"])
+                                  "linked_info", "linked_output",
+                                  "linked_empty_output"])
 def test_overwrite_replaces_only_an_export_the_zoo_wrote(
     exported_run_dir, exports, tmp_path, sentinel, case):
   output = tmp_path / "out"
@@ -165,11 +169,14 @@ def test_overwrite_replaces_only_an_export_the_zoo_wrote(
     shutil.copytree(exports["onnx"], output)
     (output / artifact.INFO_FILE).unlink()
     (output / artifact.INFO_FILE).symlink_to(sentinel.path / "victim.json")
-  else:  # The output itself is a link to the user's folder.
+  elif case == "linked_output":  # A link to the user's folder.
     output.symlink_to(sentinel.path, target_is_directory=True)
+  else:  # A link to an empty folder of the user's.
+    (tmp_path / "users-empty").mkdir()
+    output.symlink_to(tmp_path / "users-empty", target_is_directory=True)
   before = tree_digest(output)
-  with pytest.raises(artifact.ExportError, match="not an export snt-zoo "
-                     "wrote.*choose another --output"):
+  with pytest.raises(artifact.ExportError, match="(not an export snt-zoo "
+                     "wrote|is a symbolic link).*(c|C)hoose another --output"):
     run_serving.export_run(exported_run_dir, output, export_format="onnx",
                            overwrite=True)
   assert tree_digest(output) == before and sentinel.unchanged()

@@ -685,18 +685,28 @@ class _Signalled(BaseException):
     self.name = name
 
 
-def _stop_on_signals() -> None:
-  """Turns SIGINT/SIGTERM into `_Signalled` (exit 130/143, no traceback)."""
+def _stop_on_signals() -> Callable[[], None]:
+  """Turns SIGINT/SIGTERM into `_Signalled` (exit 130/143, no traceback).
+
+  Returns:
+    A function that puts the earlier handlers back.
+  """
   import signal  # pylint: disable=g-import-not-at-top
   import threading  # pylint: disable=g-import-not-at-top
   if threading.current_thread() is not threading.main_thread():
-    return
+    return lambda: None
 
   def handle(signum, _frame):
     raise _Signalled(signal.Signals(signum).name)
 
-  for sig in (signal.SIGINT, signal.SIGTERM):
-    signal.signal(sig, handle)
+  previous = {sig: signal.signal(sig, handle)
+              for sig in (signal.SIGINT, signal.SIGTERM)}
+
+  def restore():
+    for sig, handler in previous.items():
+      signal.signal(sig, handler)
+
+  return restore
 
 
 def _dispatch(command: str, args) -> int:
@@ -704,7 +714,7 @@ def _dispatch(command: str, args) -> int:
   from zoo import startup  # pylint: disable=g-import-not-at-top
   startup.quiet_tensorflow(debug)
   run: Callable = _COMMANDS[command][1]
-  _stop_on_signals()
+  restore_signals = _stop_on_signals()
   try:
     _import_models(args)
     return run(args)
@@ -728,6 +738,8 @@ def _dispatch(command: str, args) -> int:
     if not known:
       print(f"(set {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
     return 2 if user_error else 1
+  finally:
+    restore_signals()
 
 
 def _suggest_command(argv: Sequence[str]) -> None:

@@ -42,6 +42,9 @@ def read_image(path: os.PathLike, channels: int) -> np.ndarray:
     raise ImageReadError("no such file")
   if path.is_dir():
     raise ImageReadError("is a directory")
+  if not path.is_file():
+    raise ImageReadError("not a regular file (a FIFO, device or socket); "
+                         "not read")
   return decode_image(path, channels)
 
 

@@ -310,6 +310,10 @@ def calibrate_run(runtime: RunRuntime, split: Optional[str] = None,
 
 def _check_output(output: pathlib.Path, overwrite: bool,
                   run_path: Optional[pathlib.Path] = None) -> None:
+  if output.is_symlink():
+    raise ExportError(f"{output} is a symbolic link; an export is written "
+                      "into a directory of its own, never through a link. "
+                      "Choose another --output.")
   if output.exists() and not output.is_dir():
     raise ExportError(f"{output} exists and is not a directory; choose "
                       "another --output.")
@@ -324,7 +328,7 @@ def _check_output(output: pathlib.Path, overwrite: bool,
       raise ExportError(
           f"{output} already exists and is not empty; not overwriting it. "
           "Pass --overwrite to replace it, or choose another --output.")
-    if output.is_symlink() or not artifact.is_own_export(output):
+    if not artifact.is_own_export(output):
       raise ExportError(
           f"{output} is not an export snt-zoo wrote (its "
           f"{artifact.INFO_FILE} does not list exactly the files there), so "
