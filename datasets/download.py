@@ -240,7 +240,8 @@ def _installed_files(directory: Path) -> Dict[str, Dict]:
       if path.name == COMPLETE_MARKER and path.parent == directory:
         continue
       found[path.relative_to(directory).as_posix()] = {
-          "sha256": _digest(path, "sha256"), "size": path.stat().st_size}
+          "sha256": _files.digest(path, "sha256"),
+          "size": path.stat().st_size}
   return found
 
 
@@ -261,7 +262,7 @@ def _install_over(staging: Path, directory: Path, name: str,
     if relative in old_files or not os.path.lexists(target):
       continue
     if (target.is_symlink() or not target.is_file() or
-        _digest(target, "sha256") != entry["sha256"]):
+        _files.digest(target, "sha256") != entry["sha256"]):
       raise DownloadError(
           f"{target} was not installed by fetch and the new {name} files "
           "would replace it; nothing was changed. Move it away and run "
