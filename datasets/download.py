@@ -195,7 +195,7 @@ def download_file(urls: Sequence[str], destination: Path, checksum: str,
   """`zoo.download.download_file`, raising this package's DownloadError."""
   try:
     return _files.download_file(urls, destination, checksum, retries,
-                                timeout)
+                                timeout, progress=True)
   except _files.DownloadError as e:
     raise DownloadError(str(e)) from None
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from zoo import datasets
+from zoo import install
 
 tfds = pytest.importorskip("tensorflow_datasets")
 
@@ -80,7 +81,7 @@ def test_unknown_names_options_and_missing_package(tmp_path, monkeypatch):
     datasets.info("tfds:mnist", data_dir=str(tmp_path),
                   validation_fraction=0.1)
   monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)
-  with pytest.raises(datasets.DatasetError, match=r"snt-zoo\[tfds\]"):
+  with pytest.raises(datasets.DatasetError, match=re.escape(install.pip_install("tfds"))):
     datasets.info("tfds:mnist")
 
 

@@ -23,7 +23,7 @@ _LAYERS = (
     ("verified downloads and the cache", ("zoo.download",)),
     ("data, configs and metrics", ("zoo.datasets", "zoo.configs",
                                    "zoo.calibration", "zoo.cpu_defaults",
-                                   "zoo.install")),
+                                   "zoo.install", "zoo.startup")),
     ("blocks", ("zoo.blocks",)),
     ("models", ("zoo.models", "zoo.keras_port", "zoo.timm_port",
                 "zoo.layer_summary")),
@@ -32,7 +32,7 @@ _LAYERS = (
                          "zoo.format_comparison", "zoo.visualize",
                          "zoo.benchmark", "zoo.benchmark_process")),
     ("server", ("zoo.serve",)),
-    ("command", ("zoo.cli", "zoo.startup")),
+    ("command", ("zoo.cli",)),
 )
 #: Imports a prefix must never make, whatever the layers allow.
 _FORBIDDEN = {

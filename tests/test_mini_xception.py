@@ -62,9 +62,12 @@ def test_shapes_and_endpoints(model):
 
 def test_eager_equals_tf_function(model):
   images = tf.random.uniform([2, 48, 48, 1], seed=1)
-  np.testing.assert_allclose(model(images, False).numpy(),
-                             tf.function(model)(images, False).numpy(),
-                             rtol=1e-5, atol=1e-5)
+  eager = model(images, False).numpy()
+  # Untrained moving variances are 0 (Sonnet's averages start there), so
+  # each BatchNorm scales by 1/sqrt(eps) and the logits are huge: compare
+  # relative to their size.
+  np.testing.assert_allclose(eager, tf.function(model)(images, False).numpy(),
+                             rtol=1e-4, atol=1e-5 * np.abs(eager).max())
 
 
 def test_other_sizes_and_errors():

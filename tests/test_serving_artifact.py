@@ -1,11 +1,13 @@
 """zoo.serving.artifact: what an export is on disk, without TensorFlow."""
 
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
+from zoo import install
 from zoo.serving import artifact
 
 
@@ -44,7 +46,7 @@ def test_read_export_info_names_a_damaged_description(tmp_path):
 def test_unknown_format_and_missing_dependency_are_one_line():
   with pytest.raises(artifact.ExportError, match="choose one of savedmodel"):
     artifact.check_format("pickle")
-  with pytest.raises(artifact.ExportError, match=r"snt-zoo\[export\]"):
+  with pytest.raises(artifact.ExportError, match=re.escape(install.pip_install("export"))):
     artifact.require("no_such_module_xyz", "Doing it")
   assert issubclass(artifact.ExportError, ValueError)
 

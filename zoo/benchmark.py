@@ -40,7 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -501,6 +501,13 @@ class KerasRunner:
 
 # Side processes ----------------------------------------------------------
 
+
+def _own_model_modules(model_name: str) -> List[str]:
+  """The module a side's process imports to know `model_name` ([] for the
+  zoo's own models)."""
+  module = _registry.defining_module(model_name)
+  return [] if module.startswith("zoo.") else [module]
+
 _PROCESS_MODULE = "zoo.benchmark_process"
 _PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -636,7 +643,9 @@ def run_benchmark(args: Options) -> dict:
           "jit": {"on": True, "off": False}.get(args.jit,
                                                 default_jit(model_name)),
           "steps": args.steps, "warmup": args.warmup,
-          "no_inference": args.no_inference}
+          "no_inference": args.no_inference,
+          # A model of one's own (--import) is known in each side's process.
+          "imports": _own_model_modules(model_name)}
 
   processes = []
   try:

@@ -28,6 +28,8 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
+from zoo import startup
+
 #: Matmul dtypes each implementation is timed in.
 NUMPY_DTYPES = ("float32",)
 TORCH_DTYPES = ("float32", "bfloat16")
@@ -169,7 +171,9 @@ class _Side:
                                 spec["image_size"], spec["precision"])
     else:
       from zoo import benchmark  # pylint: disable=g-import-not-at-top
+      from zoo.models import _registry  # pylint: disable=g-import-not-at-top
       from zoo.training import precision  # pylint: disable=g-import-not-at-top
+      _registry.import_models(spec.get("imports", ()))
       self._benchmark = benchmark
       args = (spec["model"], spec["num_classes"], spec["image_size"],
               spec["batch_size"])
@@ -224,6 +228,7 @@ class _Side:
 def main(argv=None) -> int:
   """Runs one side: `argv[0]` is its JSON spec (see `zoo.benchmark`)."""
   argv = sys.argv[1:] if argv is None else argv
+  startup.quiet_tensorflow(os.environ.get(startup.DEBUG_ENV) == "1")
   # Replies go to the real stdout; whatever else prints goes to stderr.
   replies = os.fdopen(os.dup(1), "w")
   os.dup2(2, 1)

@@ -29,8 +29,9 @@ import sys
 from typing import Callable, Dict, List, Optional, Sequence
 
 from zoo import cpu_defaults  # No TensorFlow.
+from zoo import startup  # No TensorFlow.
 
-DEBUG_ENV = "SNT_ZOO_DEBUG"
+DEBUG_ENV = startup.DEBUG_ENV
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 
 
@@ -711,7 +712,6 @@ def _stop_on_signals() -> Callable[[], None]:
 
 def _dispatch(command: str, args) -> int:
   debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV) == "1"
-  from zoo import startup  # pylint: disable=g-import-not-at-top
   startup.quiet_tensorflow(debug)
   run: Callable = _COMMANDS[command][1]
   restore_signals = _stop_on_signals()

@@ -80,8 +80,9 @@ def _progress_bar(total: Optional[int], name: str):
   if not sys.stderr.isatty():
     return None
   import tqdm  # pylint: disable=g-import-not-at-top
-  return tqdm.tqdm(total=total, unit="B", unit_scale=True, desc=name,
-                   file=sys.stderr, leave=False)
+  return tqdm.tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                   desc=name, file=sys.stderr, leave=False,
+                   dynamic_ncols=True)
 
 
 def _download_once(url: str, destination: Path, timeout: float,

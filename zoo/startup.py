@@ -19,6 +19,9 @@ import re
 import sys
 import tempfile
 
+#: Set to 1 to show everything (tracebacks, TensorFlow's start-up notes).
+DEBUG_ENV = "SNT_ZOO_DEBUG"
+
 #: Start-up notes of TensorFlow's native libraries (one regex per line).
 _NOISE = re.compile(
     r"WARNING: All log messages before absl::InitializeLog\(\) is called"

@@ -87,6 +87,12 @@ def import_models(modules: Iterable[str]) -> None:
           "PYTHONPATH or installed?)") from e
 
 
+def defining_module(name: str) -> str:
+  """The module whose import registers model `name` (what another process
+  imports to know it; `zoo.models....` for the zoo's own)."""
+  return _lookup(name).__module__
+
+
 def load_entry_points() -> Dict[str, str]:
   """Loads every `snt_zoo.models` entry point once per process.
 

@@ -198,6 +198,7 @@ class TFLiteRuntime(Runtime):
       # Parsed in Python first: a file cut short fails here with an error,
       # where the interpreter could crash the process.
       info = tflite_metadata.read_info(path) or info
+      tflite_metadata.check_associated_files(path)
       interpreter = tflite_interpreter(path)
       self._runner = interpreter.get_signature_runner()
       shape = self._runner.get_input_details()[artifact.INPUT_NAME][

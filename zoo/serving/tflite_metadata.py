@@ -284,3 +284,16 @@ def read_associated_file(path: os.PathLike, name: str) -> bytes:
 def read_labels(path: os.PathLike) -> List[str]:
   """The class names the standard metadata attaches to the output."""
   return read_associated_file(path, LABELS_FILE).decode().splitlines()
+
+
+def check_associated_files(path: os.PathLike) -> None:
+  """Raises ValueError unless every associated file the standard metadata
+  names is in the zip appended to the file (a file cut short loses them)."""
+  for output in read_standard(path).get("outputs", ()):
+    for associated in output["associated_files"]:
+      try:
+        read_associated_file(path, associated["name"])
+      except (zipfile.BadZipFile, KeyError, OSError) as e:
+        raise ValueError(
+            f"its associated file {associated['name']} is missing or cut "
+            f"short ({e})") from None
