@@ -146,7 +146,7 @@ def _create(name: str, **kwargs) -> AlignedXception:
   return AlignedXception(ARCHITECTURES[name], name=name, **kwargs)
 
 
-@register_model
+@register_model(reference="timm xception41")
 def xception41(num_classes: int = 1000,
                include_top: bool = True,
                hidden_sizes: Sequence[int] = (),
@@ -160,7 +160,7 @@ def xception41(num_classes: int = 1000,
   return _create("xception41", **locals())
 
 
-@register_model
+@register_model(reference="timm xception65")
 def xception65(num_classes: int = 1000,
                include_top: bool = True,
                hidden_sizes: Sequence[int] = (),
@@ -174,7 +174,7 @@ def xception65(num_classes: int = 1000,
   return _create("xception65", **locals())
 
 
-@register_model
+@register_model(reference="timm xception71")
 def xception71(num_classes: int = 1000,
                include_top: bool = True,
                hidden_sizes: Sequence[int] = (),

@@ -90,7 +90,7 @@ class ConvPoolNet(ImageClassifier):
     return logits, {**endpoints, **head_endpoints, "logits": logits}
 
 
-@register_model
+@register_model(reference="TensorFlow's Deep MNIST for Experts tutorial")
 def deep_mnist_cnn(num_classes: int = 10,
                    image_size: ImageSize = 28,
                    channels: int = 1,
@@ -108,7 +108,7 @@ def deep_mnist_cnn(num_classes: int = 10,
       b_init=snt.initializers.Constant(0.1), name="deep_mnist_cnn")
 
 
-@register_model
+@register_model(reference="the TensorFlow.js MNIST ConvNet tutorial")
 def tfjs_mnist_convnet(num_classes: int = 10,
                        image_size: ImageSize = 28,
                        channels: int = 1,

@@ -101,7 +101,7 @@ class MiniXception(ImageClassifier):
     return logits, endpoints
 
 
-@register_model
+@register_model(reference="Arriaga et al. 2017 (Keras build in tests)")
 def mini_xception(num_classes: int = 7,
                   image_size: ImageSize = 48,
                   channels: int = 1,

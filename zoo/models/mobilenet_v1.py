@@ -129,7 +129,7 @@ class MobileNetV1(ImageClassifier):
                           is_training)
 
 
-@register_model
+@register_model(reference="keras.applications.MobileNet")
 def mobilenet_v1(num_classes: int = 1000,
                  include_top: bool = True,
                  alpha: float = 1.0,

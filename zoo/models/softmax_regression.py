@@ -47,7 +47,7 @@ class SoftmaxRegression(ImageClassifier):
     return logits, {"pre_logits": features, **endpoints, "logits": logits}
 
 
-@register_model
+@register_model(reference="TensorFlow's MNIST for ML Beginners tutorial")
 def softmax_regression(num_classes: int = 10,
                        image_size: ImageSize = 28,
                        channels: int = 1,

@@ -84,7 +84,7 @@ class Xception(ImageClassifier):
                           is_training)
 
 
-@register_model
+@register_model(reference="keras.applications.Xception; timm legacy_xception")
 def xception(num_classes: int = 1000,
              include_top: bool = True,
              hidden_sizes: Sequence[int] = (),

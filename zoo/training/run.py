@@ -130,8 +130,8 @@ def initialise_from(model, finetune: Dict[str, Any],
     head = model.classifier_head
     load_top = bool(head is not None and not head.hidden and
                     model.num_classes == 1000)
-    keras_port.load_keras_xception_weights(model, finetune["keras_weights"],
-                                           load_top=load_top)
+    keras_port.load_keras_weights(model, finetune["keras_weights"],
+                                  load_top=load_top)
     return f"Keras weights {finetune['keras_weights']}"
   if not finetune["checkpoint"]:
     return ""
