@@ -11,7 +11,7 @@ def test_a_row_has_parameters_input_tags_and_reference():
   assert row == {
       "name": "softmax_regression", "parameters": 7850, "input": [28, 28, 1],
       "normalization": "unit", "num_classes": 10, "pretrained": [],
-      "reference": ""}
+      "reference": "TensorFlow's MNIST for ML Beginners tutorial"}
   xception = listing.describe_model("xception", count_parameters=False)
   assert xception["pretrained"] == ["imagenet"]
   assert xception["input"] == [299, 299, 3]

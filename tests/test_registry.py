@@ -38,16 +38,26 @@ def test_model_arguments_reports_defaults():
   assert args["include_top"] is True
 
 
-def test_duplicate_registration_warns():
+def test_a_built_in_model_cannot_be_replaced():
   def softmax_regression():  # Same name as the zoo's model.
     raise AssertionError("never built")
   original = zoo.create_model.__globals__["_MODEL_FNS"]["softmax_regression"]
+  with pytest.raises(ValueError, match="one of the zoo's own.*another name"):
+    zoo.register_model(softmax_regression)
+  assert zoo.create_model.__globals__["_MODEL_FNS"]["softmax_regression"] is (
+      original)
+
+
+def test_an_outside_model_registered_twice_warns():
+  fns = zoo.create_model.__globals__["_MODEL_FNS"]
+  def outside_twice():
+    raise AssertionError("never built")
   try:
+    zoo.register_model(outside_twice)
     with pytest.warns(UserWarning, match="registered twice"):
-      zoo.register_model(softmax_regression)
+      zoo.register_model(outside_twice)
   finally:
-    zoo.register_model.__globals__["_MODEL_FNS"]["softmax_regression"] = (
-        original)
+    fns.pop("outside_twice", None)
 
 
 def _smallest_input(model):

@@ -222,3 +222,24 @@ def test_actions_are_called_at_the_first_batch_and_the_end(tmp_path):
   training.run(config, verbose=False, actions=[recorder])
   assert recorder.calls == [("first_batch", 0, (8, 28, 28, 1)),
                             ("finish", 3)]
+
+
+def test_weights_that_cannot_be_fetched_leave_no_run_directory(
+    tmp_path, monkeypatch):
+  """A start that fails after the run directory was made (published weights
+  offline, not in the cache) removes the empty directory it made."""
+  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
+  monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path / "empty-cache"))
+  run_dir = tmp_path / "run"
+  config = config_lib.load_config("xception_mnist_quick", [
+      f"run_dir={run_dir}", "finetune.pretrained=imagenet", "train.steps=1"])
+  with pytest.raises(zoo.models.pretrained.PretrainedError,
+                     match="not in the cache"):
+    training.run(config, verbose=False)
+  assert not run_dir.exists()
+  # A directory the user made is kept, whatever happens inside it.
+  run_dir.mkdir()
+  (run_dir / "notes.txt").write_text("mine")
+  with pytest.raises(zoo.models.pretrained.PretrainedError):
+    training.run(config, verbose=False)
+  assert (run_dir / "notes.txt").read_text() == "mine"

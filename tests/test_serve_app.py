@@ -209,8 +209,8 @@ def _truncated_png(digits) -> bytes:
   return data[:len(data) // 2]
 
 
-def _bomb() -> bytes:
-  side = int((Image.MAX_IMAGE_PIXELS * 2) ** 0.5) + 64
+def _bomb(times: float = 2) -> bytes:
+  side = int((Image.MAX_IMAGE_PIXELS * times) ** 0.5) + 64
   buffer = io.BytesIO()
   Image.new("1", (side, side)).save(buffer, format="PNG")
   return buffer.getvalue()
@@ -262,6 +262,10 @@ def test_bad_files_and_bodies(client, digits):
       (client.post("/v1/models/run/upload",
                    files={"files": ("bomb.png", _bomb())}),
        400, "too large to decode safely"),
+      # Between Pillow's limit and twice it Pillow would decode (gigabytes).
+      (client.post("/v1/models/run/upload",
+                   files={"files": ("big.png", _bomb(1.05))}),
+       400, "over the limit of"),
       (client.post("/v1/models/run/upload",
                    files={"files": ("big.bin", b"\0" * (_LIMIT + 1))}),
        413, "--max-upload-mb"),

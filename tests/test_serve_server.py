@@ -4,6 +4,7 @@ the command's bad arguments."""
 
 import json
 import signal
+import socket
 import threading
 import time
 import urllib.request
@@ -95,8 +96,21 @@ def test_sigterm_answers_the_request_in_flight_then_exits_0(server):
     (["x", "--max-batch-size", "0"], "--max-batch-size must be at least 1"),
     (["x", "--max-upload-mb", "0"], "--max-upload-mb"),
     (["/no/such/run"], "does not exist"),
+    (["x", "--port", "99999"], "is not a TCP port"),
+    (["x", "--host", "no-such-host.invalid"], "does not resolve"),
 ])
 def test_bad_arguments_exit_2(argv, message, capsys):
   assert cli.main(["serve", *argv]) == 2
   error = capsys.readouterr().err
   assert message in error and error.count("\n") == 1
+
+
+def test_a_port_in_use_is_one_line_before_any_model_loads(capsys):
+  with socket.socket() as taken:
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    assert cli.main(["serve", "/no/such/run", "--port", str(port)]) == 2
+  error = capsys.readouterr().err
+  assert f"Cannot listen on 127.0.0.1:{port}" in error
+  assert error.count("\n") == 1

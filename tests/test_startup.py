@@ -5,8 +5,10 @@ import importlib.util
 import os
 import subprocess
 import sys
+import warnings
 
 from zoo import startup
+from zoo.serving import artifact
 
 _NOTES = (
     "WARNING: All log messages before absl::InitializeLog() is called are "
@@ -48,3 +50,12 @@ def test_a_quiet_import_of_tensorflow_prints_nothing():
                           text=True, check=False, env=env)
   assert result.returncode == 0 and result.stdout == "3\n", result.stderr
   assert result.stderr == ""
+
+
+def test_the_zoo_s_warnings_are_one_line(monkeypatch):
+  monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)
+  startup.one_line_warnings()
+  ours = warnings.formatwarning("a note", UserWarning, artifact.__file__, 3)
+  assert ours == "Warning: a note\n"
+  theirs = warnings.formatwarning("x", UserWarning, "/elsewhere/mod.py", 3)
+  assert "/elsewhere/mod.py:3" in theirs

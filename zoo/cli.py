@@ -550,11 +550,15 @@ def _serve(args) -> int:
     return 0
   if args.workers < 1:
     raise _UsageError("--workers must be at least 1.")
+  from zoo.serve import server  # pylint: disable=g-import-not-at-top
+  try:
+    server.check_address(args.host, args.port)
+  except ValueError as e:
+    raise _UsageError(str(e)) from None
   models = serve.load_models(named, args.checkpoint)
   paths = dict(named)
   if args.path is not None:
     runtime = serve.load_models({"": args.path}, args.checkpoint)[""]
-    from zoo.serve import server  # pylint: disable=g-import-not-at-top
     name = args.name or server.default_name(runtime)
     _check_model_name(name)
     if name in paths:
@@ -713,6 +717,8 @@ def _stop_on_signals() -> Callable[[], None]:
 def _dispatch(command: str, args) -> int:
   debug = getattr(args, "debug", False) or os.environ.get(DEBUG_ENV) == "1"
   startup.quiet_tensorflow(debug)
+  if not debug:
+    startup.one_line_warnings()
   run: Callable = _COMMANDS[command][1]
   restore_signals = _stop_on_signals()
   try:

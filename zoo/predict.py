@@ -48,13 +48,14 @@ def read_image(path: os.PathLike, channels: int) -> np.ndarray:
   return decode_image(path, channels)
 
 
-def decode_image(source: Union[os.PathLike, BinaryIO], channels: int
-                 ) -> np.ndarray:
+def decode_image(source: Union[os.PathLike, BinaryIO], channels: int,
+                 max_pixels: Optional[int] = None) -> np.ndarray:
   """Decodes an image (a path or a binary file object) as uint8
   `[H, W, channels]` (L or RGB).
 
   Images over Pillow's `Image.MAX_IMAGE_PIXELS` limit (twice it: a
-  decompression bomb) are refused before their pixels are decoded.
+  decompression bomb) are refused before their pixels are decoded, and so
+  are images over `max_pixels` when it is given (a server's tighter limit).
 
   Raises:
     ImageReadError: Saying why, if the data is not an image or is truncated.
@@ -64,6 +65,11 @@ def decode_image(source: Union[os.PathLike, BinaryIO], channels: int
       # Between Pillow's two limits an image decodes; only the error counts.
       warnings.simplefilter("ignore", Image.DecompressionBombWarning)
       with Image.open(source) as image:
+        width, height = image.size
+        if max_pixels is not None and width * height > max_pixels:
+          raise ImageReadError(
+              f"too large: {width}x{height} pixels, over the limit of "
+              f"{max_pixels:,}; send a smaller image")
         image = image.convert("L" if channels == 1 else "RGB")
         array = np.asarray(image, dtype=np.uint8)
   except UnidentifiedImageError:

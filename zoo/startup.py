@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 
 #: Set to 1 to show everything (tracebacks, TensorFlow's start-up notes).
 DEBUG_ENV = "SNT_ZOO_DEBUG"
@@ -47,6 +48,21 @@ def quiet_tensorflow(debug: bool = False) -> None:
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
   if not any(isinstance(f, _QuietImport) for f in sys.meta_path):
     sys.meta_path.insert(0, _QuietImport())
+
+
+def one_line_warnings() -> None:
+  """Shows the zoo's own warnings as one line (`Warning: <message>`), not
+  Python's two lines with the zoo's source line; others keep their format."""
+  default = warnings.formatwarning
+  package = os.path.dirname(os.path.abspath(__file__))
+
+  def formatwarning(message, category, filename, lineno, line=None):
+    if os.path.abspath(filename).startswith(package + os.sep):
+      return f"Warning: {message}\n"
+    return default(message, category, filename, lineno, line)
+
+  if getattr(warnings.formatwarning, "__module__", None) != __name__:
+    warnings.formatwarning = formatwarning
 
 
 def without_noise(text: str) -> str:

@@ -59,10 +59,19 @@ def register_model(fn: Optional[Callable[..., snt.Module]] = None, *,
     return functools.partial(register_model, reference=reference)
   name = fn.__name__
   if name in _MODEL_FNS:
+    if (_is_built_in(_MODEL_FNS[name]) and not _is_built_in(fn)):
+      raise ValueError(
+          f"Model {name!r} is one of the zoo's own ({_MODEL_FNS[name].__module__}"
+          f"); register {fn.__module__}.{fn.__qualname__} under another name "
+          "(the function's name is the model's).")
     warnings.warn(f"Model {name!r} is registered twice; the later one wins.")
   _MODEL_FNS[name] = fn
   _REFERENCES[name] = reference
   return fn
+
+
+def _is_built_in(fn: Callable[..., Any]) -> bool:
+  return fn.__module__.startswith("zoo.models.")
 
 
 def import_models(modules: Iterable[str]) -> None:

@@ -15,6 +15,7 @@ import json
 from typing import Any, List
 
 import numpy as np
+from PIL import Image
 
 from zoo import predict
 
@@ -42,7 +43,9 @@ def decode_file(data: bytes, channels: int, what: str) -> np.ndarray:
   if not data:
     raise InputError(f"{what} is empty; send an image file (PNG, JPEG, ...).")
   try:
-    return predict.decode_image(io.BytesIO(data), channels)
+    # Pillow's own limit (not twice it): one request cannot take gigabytes.
+    return predict.decode_image(io.BytesIO(data), channels,
+                                max_pixels=Image.MAX_IMAGE_PIXELS)
   except predict.ImageReadError as e:
     raise InputError(f"{what}: {e}; send a complete PNG, JPEG or other "
                      "image file.") from None

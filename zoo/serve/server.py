@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import socket
 from typing import Dict, Mapping, Optional
 
 from zoo import run_serving
@@ -42,6 +43,30 @@ def app_from_environment():
   spec = json.loads(os.environ[WORKER_ENV])
   return app_lib.create_app(load_models(spec["models"], spec["checkpoint"]),
                             app_lib.ServeOptions(**spec["options"]))
+
+
+def check_address(host: str, port: int) -> None:
+  """Raises ValueError (one line) unless this process can listen on
+  `host:port` now: a port out of range, a host that does not resolve or an
+  address in use is said before any model loads."""
+  if not 0 <= port <= 65535:
+    raise ValueError(f"--port {port} is not a TCP port; pass 0 to 65535 "
+                     "(8501 is TensorFlow Serving's REST port).")
+  try:
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+  except (socket.gaierror, UnicodeError) as e:
+    raise ValueError(f"--host {host!r} does not resolve "
+                     f"({getattr(e, 'strerror', None) or e}); pass an address "
+                     "of this machine, e.g. 127.0.0.1 or 0.0.0.0.") from None
+  family, kind, protocol, _, address = found[0]
+  with socket.socket(family, kind, protocol) as probe:
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+      probe.bind(address)
+    except OSError as e:
+      raise ValueError(
+          f"Cannot listen on {host}:{port} ({e.strerror or e}); pass another "
+          "--port, or stop what listens there.") from None
 
 
 def serve(paths: Mapping[str, os.PathLike],

@@ -231,6 +231,7 @@ class Run:
     datasets.availability.check(config["data"]["name"],
                                 config["data"].get("data_dir"))
     created = not self.run_dir.path.exists()
+    self._created_run_dir = created and self.is_chief
     if self.is_chief:
       self.run_dir.make_directories()
       self.run_dir.check_own_files()
@@ -238,10 +239,16 @@ class Run:
     try:
       self._build()
     except BaseException:
-      self.close()
-      if created and self.is_chief:
-        self.run_dir.remove_if_unused()
+      self.abandon()
       raise
+
+  def abandon(self) -> None:
+    """Closes a run that failed to start: a run directory this run made and
+    nothing was written into (only its empty folders and the lock) is
+    removed; anything else stays as it is."""
+    self.close()
+    if self._created_run_dir:
+      self.run_dir.remove_if_unused()
 
   def _build(self) -> None:
     config = self.config
@@ -645,6 +652,10 @@ def run(config: Dict[str, Any], verbose: bool = True,
   training_run = Run(config, verbose=verbose, actions=actions)
   try:
     return _run(training_run, training_run.config)
+  except BaseException:
+    # E.g. published weights that cannot be fetched: no empty run left.
+    training_run.abandon()
+    raise
   finally:
     training_run.close()
 
