@@ -128,3 +128,12 @@ def test_the_dataset_names_are_the_registry_s():
   from zoo import datasets  # pylint: disable=g-import-not-at-top
   from zoo.datasets import options  # pylint: disable=g-import-not-at-top
   assert list(options.DATASET_NAMES) == datasets.list_datasets()
+
+
+def test_a_model_image_size_is_an_int_or_height_width():
+  config = config_lib.load_config("deep_mnist_quick",
+                                  ["model.image_size=[32,64]"])
+  assert config["model"]["image_size"] == [32, 64]
+  for bad in ("[0,64]", "[32,64,3]", "[true,2]", "abc"):
+    with pytest.raises(config_lib.ConfigError, match="model.image_size"):
+      config_lib.load_config("deep_mnist_quick", [f"model.image_size={bad}"])

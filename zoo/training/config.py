@@ -686,10 +686,19 @@ def _check_section(section: Config, defaults: Config, prefix: str,
         section[key] = float(value)
       except ValueError:
         raise ConfigError(f"{prefix}{key} must be a number, got {value!r}.")
+    elif prefix == "model." and key == "image_size" and _is_size_pair(value):
+      pass  # A model's image_size is an int or [height, width].
     elif not _type_ok(value, default):
       raise ConfigError(
           f"{prefix}{key} must be {_type_name(default)}, got {value!r} "
           f"({type(value).__name__}).")
+
+
+def _is_size_pair(value: Any) -> bool:
+  """`[height, width]`: two positive integers."""
+  return (isinstance(value, (list, tuple)) and len(value) == 2 and
+          all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+              for v in value))
 
 
 def _type_ok(value: Any, default: Any) -> bool:
