@@ -22,7 +22,7 @@ from typing import Dict, Optional, Sequence, Tuple
 from zoo import download as _files
 
 from . import safe_files
-from .errors import DownloadError
+from .errors import DownloadError, FetchRefused
 
 CACHE_ENV = _files.CACHE_ENV
 cache_root = _files.cache_root
@@ -263,7 +263,7 @@ def _install_over(staging: Path, directory: Path, name: str,
       continue
     if (target.is_symlink() or not target.is_file() or
         _files.digest(target, "sha256") != entry["sha256"]):
-      raise DownloadError(
+      raise FetchRefused(
           f"{target} was not installed by fetch and the new {name} files "
           "would replace it; nothing was changed. Move it away and run "
           "fetch --force again.")
@@ -333,22 +333,22 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
   record = read_marker(directory)
   if directory.exists() and any(directory.iterdir()) and record is None:
     # Not ours (no completion marker): never replaced, --force or not.
-    raise DownloadError(
+    raise FetchRefused(
         f"{directory} exists, is not empty and was not written by snt-zoo's "
         "fetch (it has no completion marker); nothing was changed. Point "
         "--dir at an empty or new directory.")
   if record is not None and record.get("dataset", name) != name:
-    raise DownloadError(
+    raise FetchRefused(
         f"{directory} holds the dataset {record.get('dataset')!r} fetched "
         f"there, not {name!r}; nothing was changed. Point --dir at another "
         "directory.")
   if record == {}:
-    raise DownloadError(
+    raise FetchRefused(
         f"{directory}/{COMPLETE_MARKER} cannot be read, so which files fetch "
         "installed there is unknown; nothing was changed. Move the files "
         "you want to keep elsewhere, remove the directory and fetch again.")
   if record is not None and not force:
-    raise DownloadError(
+    raise FetchRefused(
         f"{directory} was fetched before but files it recorded are missing "
         "or changed; run fetch again with --force to replace only those "
         "files (files you added are kept).")

@@ -14,5 +14,10 @@ class DownloadError(DatasetError, _files.DownloadError):
   """A download failed: no connection, a dropped connection or a bad checksum."""
 
 
+class FetchRefused(DownloadError):
+  """fetch refused to touch a directory (not its own, another dataset's, a
+  file it did not install in the way): bad input, nothing was downloaded."""
+
+
 class SplitError(DatasetError, ValueError):
   """A split name the dataset does not have (names the ones it has)."""

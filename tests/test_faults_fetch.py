@@ -170,3 +170,18 @@ def test_a_marker_naming_files_elsewhere_removes_none_of_them(
   download.fetch("mnist", fetched, base_url=server.url, force=True)
   assert sentinel.unchanged()
   assert download.is_complete(fetched, "mnist")
+
+
+def test_the_command_refusing_a_directory_exits_2(tmp_path, capsys):
+  """A refusal is bad input (exit 2, one line); nothing is fetched or
+  changed."""
+  from zoo import cli  # pylint: disable=g-import-not-at-top
+  mine = tmp_path / "mine"
+  mine.mkdir()
+  (mine / "notes.txt").write_text("keep")
+  before = tree_digest(mine)
+  assert cli.main(["fetch", "mnist", "--dir", str(mine), "--force"]) == 2
+  error = capsys.readouterr().err
+  assert "was not written by snt-zoo's fetch" in error
+  assert error.count("\n") == 1
+  assert tree_digest(mine) == before

@@ -733,9 +733,12 @@ def _dispatch(command: str, args) -> int:
     if debug:
       raise
     from zoo.download import DownloadError  # pylint: disable=g-import-not-at-top
-    # A download that fails is the network's fault, not the input's.
+    # A download that fails is the network's fault, not the input's; a
+    # fetch that refuses to touch a directory is the input's.
+    from zoo.datasets.errors import FetchRefused  # pylint: disable=g-import-not-at-top
     user_error = (isinstance(e, _user_errors()) and
-                  not isinstance(e, DownloadError))
+                  (not isinstance(e, DownloadError) or
+                   isinstance(e, FetchRefused)))
     from zoo.training.run_dir import RunDirBusy  # pylint: disable=g-import-not-at-top
     known = user_error or isinstance(e, (DownloadError, OSError, RunDirBusy))
     kind = "Error" if known else f"Error ({type(e).__name__})"
