@@ -96,3 +96,20 @@ def sentinel(tmp_path):
       return tree_digest(root) == before
 
   return Sentinel()
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path_factory):
+  """No download: `SNT_ZOO_OFFLINE=1` and an empty cache of the test's own
+  (MNIST then comes from the bundled sample)."""
+  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
+  monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+def quick_config(run_dir, *overrides: str):
+  """`softmax_mnist_quick` in `run_dir`, logging, evaluating and saving
+  often enough for short test runs."""
+  from zoo.training import config as config_lib  # pylint: disable=g-import-not-at-top
+  return config_lib.load_config("softmax_mnist_quick", [
+      f"run_dir={run_dir}", "train.log_every=5", "train.eval_every=10",
+      "train.checkpoint_every=10", *overrides])

@@ -14,6 +14,7 @@ import pytest
 import tensorflow as tf
 import yaml
 
+from conftest import quick_config
 import zoo
 from zoo import training
 from zoo.training import actions
@@ -24,16 +25,8 @@ from zoo.training.run import initialise_from
 _ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path_factory):
-  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
-  monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
-
-
-def _config(run_dir, *overrides):
-  return config_lib.load_config("softmax_mnist_quick", [
-      f"run_dir={run_dir}", "train.log_every=5", "train.eval_every=10",
-      "train.checkpoint_every=10", *overrides])
+pytestmark = pytest.mark.usefixtures("offline")
+_config = quick_config
 
 
 def _model_weights(checkpoint):

@@ -3,22 +3,14 @@
 import tensorflow as tf
 import pytest
 
+from conftest import quick_config
 from zoo import training
 from zoo import visualize
-from zoo.training import config as config_lib
 from zoo.visualize import actions
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path_factory):
-  monkeypatch.setenv("SNT_ZOO_OFFLINE", "1")
-  monkeypatch.setenv("SNT_ZOO_CACHE", str(tmp_path_factory.mktemp("cache")))
-
-
-def _config(run_dir, *overrides):
-  return config_lib.load_config("softmax_mnist_quick", [
-      f"run_dir={run_dir}", "train.log_every=5", "train.eval_every=10",
-      "train.checkpoint_every=10", *overrides])
+pytestmark = pytest.mark.usefixtures("offline")
+_config = quick_config
 
 
 def test_training_actions_follow_the_config(tmp_path):
