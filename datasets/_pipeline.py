@@ -5,6 +5,7 @@ from typing import Optional, Tuple
 
 import tensorflow as tf
 
+from . import arrays
 from . import augment as augment_lib
 from .options import NORMALIZATIONS
 
@@ -46,10 +47,6 @@ def denormalize(images: tf.Tensor, mode: str) -> tf.Tensor:
                    f"{list(NORMALIZATIONS)}.")
 
 
-# tf.image.rgb_to_grayscale's weights (ITU-R 601 luma).
-_GREY_WEIGHTS = (0.2989, 0.5870, 0.1140)
-
-
 def convert_channels(images: tf.Tensor, channels: int) -> tf.Tensor:
   """Converts float images to the channel count a model takes (1 or 3).
 
@@ -80,7 +77,7 @@ def convert_channels(images: tf.Tensor, channels: int) -> tf.Tensor:
                                    tf.constant([0, 0, 0])), axis=-1)
   if channels == 3:
     return rgb
-  grey = tf.reduce_sum(rgb * tf.constant(_GREY_WEIGHTS), axis=-1,
+  grey = tf.reduce_sum(rgb * tf.constant(arrays.GREY_WEIGHTS), axis=-1,
                        keepdims=True)
   return tf.where(is_color, grey, rgb[..., :1])
 

@@ -1,19 +1,15 @@
 """The public entry points: `prepare`, `load`, `info` and `list_datasets`."""
 
 import dataclasses
-from typing import Any, Callable, Dict, List
+import importlib
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
-import tensorflow as tf
+import numpy as np
 
-from . import _pipeline
-from . import augment as augment_lib
+from . import arrays as arrays_lib
 from . import dataset_info
-from . import flowers17
-from . import image_folder
-from . import mnist
 from . import options as options_lib
-from . import synthetic
-from . import tfds_catalog
+from .errors import DatasetError
 from .errors import SplitError
 
 # Options every dataset accepts, with their defaults.
@@ -21,15 +17,17 @@ COMMON_OPTIONS: Dict[str, Any] = dict(options_lib.PREPARE_OPTIONS,
                                       **options_lib.PIPELINE_OPTIONS)
 
 _Prepare = Callable[[str, Dict[str, Any]], dataset_info.Prepared]
-_DATASETS: Dict[str, _Prepare] = {
-    "mnist": mnist.prepare,
-    "fashion_mnist": mnist.prepare,
-    "flowers17": flowers17.prepare,
-    "image_folder": image_folder.prepare,
-    "synthetic": synthetic.prepare,
+# Name -> the module whose `prepare` reads it, imported on first use (so
+# preparing MNIST or a folder imports no TensorFlow).
+_DATASETS: Dict[str, str] = {
+    "mnist": "mnist",
+    "fashion_mnist": "mnist",
+    "flowers17": "flowers17",
+    "image_folder": "image_folder",
+    "synthetic": "synthetic",
 }
 _EXTRA_OPTIONS: Dict[str, Dict[str, Any]] = {
-    "synthetic": synthetic.EXTRA_OPTIONS,
+    "synthetic": options_lib.SYNTHETIC_OPTIONS,
 }
 
 
@@ -44,9 +42,9 @@ def is_dataset_name(name: str) -> bool:
 
 
 def _prepare_function(name: str) -> _Prepare:
-  if name.startswith(options_lib.TFDS_PREFIX):
-    return tfds_catalog.prepare
-  return _DATASETS[name]
+  module = ("tfds_catalog" if name.startswith(options_lib.TFDS_PREFIX)
+            else _DATASETS[name])
+  return importlib.import_module(f".{module}", __package__).prepare
 
 
 class Dataset:
@@ -83,7 +81,7 @@ class Dataset:
       return self._info.num_examples[split]
     return self._prepared.make_split(split)[1]
 
-  def load(self, split: str, **options: Any) -> tf.data.Dataset:
+  def load(self, split: str, **options: Any):
     """Builds the input pipeline of one split.
 
     Args:
@@ -96,6 +94,8 @@ class Dataset:
       A tf.data.Dataset of (float32 image [H, W, C], int32 label []), batched
       to [B, H, W, C] and [B] when batch_size is set.
     """
+    from . import _pipeline  # pylint: disable=g-import-not-at-top
+    from . import augment as augment_lib  # pylint: disable=g-import-not-at-top
     merged = _check(self.name, options, options_lib.PIPELINE_OPTIONS,
                     "pipeline ")
     augment = augment_lib.parse_config(merged["augment"])
@@ -113,6 +113,37 @@ class Dataset:
         prefetch=bool(merged["prefetch"]),
         resize_to=self._prepared.resize_to,
         channels=self.options.get("channels"))
+
+  @property
+  def has_arrays(self) -> bool:
+    """Whether `arrays` can read this dataset (not TensorFlow Datasets)."""
+    return self._prepared.split_arrays is not None
+
+  def arrays(self, split: str, batch_size: int = 500
+             ) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+    """A split as uint8 batches, read with NumPy and Pillow (`arrays`).
+
+    The examples of `load(split)` (no shuffle, no augmentation) in the same
+    order, at the same size and channels, as the uint8 pixels an export
+    takes. With `decoder="pillow"` nothing imports TensorFlow.
+
+    Args:
+      split: "train", "validation" or "test".
+      batch_size: Examples per batch (the last may be smaller).
+
+    Returns:
+      An iterator of (uint8 images [B, H, W, C], int32 labels [B]).
+
+    Raises:
+      DatasetError: If the data can only be read through TensorFlow
+        (TensorFlow Datasets).
+    """
+    if not self.has_arrays:
+      raise DatasetError(f"{self.name} is read through TensorFlow only; use "
+                         "load() (tf.data) for it.")
+    return arrays_lib.batches(self._prepared.split_arrays(split),
+                              int(batch_size), self._prepared.resize_to,
+                              self.options.get("channels"))
 
 
 def _check(name: str, options: Dict[str, Any], valid: Dict[str, Any],
@@ -134,6 +165,9 @@ def _check(name: str, options: Dict[str, Any], valid: Dict[str, Any],
   channels = merged.get("channels")
   if channels is not None and channels not in options_lib.CHANNELS:
     raise ValueError(f"channels must be None, 1 or 3, got {channels!r}.")
+  if "decoder" in merged and merged["decoder"] not in options_lib.DECODERS:
+    raise ValueError(f"decoder must be one of {list(options_lib.DECODERS)}, "
+                     f"got {merged['decoder']!r}.")
   if "on_corrupt" in merged and (
       merged["on_corrupt"] not in options_lib.ON_CORRUPT):
     raise ValueError(f"on_corrupt must be one of "
@@ -189,7 +223,7 @@ def info(name: str, **options: Any) -> dataset_info.DatasetInfo:
   return prepare(name, **prepare_options).info
 
 
-def load(name: str, split: str, **options: Any) -> tf.data.Dataset:
+def load(name: str, split: str, **options: Any):
   """`prepare(name, **prepare options).load(split, **pipeline options)`.
 
   Args:

@@ -1,10 +1,9 @@
 """`DatasetInfo`, what `datasets.info` returns, and the split-carving helper."""
 
 import dataclasses
-from typing import Callable, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
-import tensorflow as tf
 
 from . import splits as splits_lib
 from .errors import SplitError
@@ -34,18 +33,39 @@ class DatasetInfo:
 
 
 @dataclasses.dataclass(frozen=True)
+class SplitArrays:
+  """One split read without TensorFlow, in the order of its pipeline.
+
+  Attributes:
+    count: examples in the split.
+    read: `(start, stop)` -> (uint8 images `[n, H, W, C]`, int32 labels
+      `[n]`) of examples `start:stop`, at the size and channels the split's
+      tf.data elements have (before `Prepared.resize_to`). A file dataset
+      may return fewer than asked when files no longer decode and
+      `on_corrupt` is "skip".
+  """
+  count: int
+  read: Callable[[int, int], Tuple[np.ndarray, np.ndarray]]
+
+
+@dataclasses.dataclass(frozen=True)
 class Prepared:
   """A dataset resolved from its options, ready to build split pipelines.
 
   Attributes:
     info: the DatasetInfo.
-    make_split: returns (dataset of (uint8 image, int32 label), count) for a
-      split name; the dataset is cached and not yet shuffled or batched.
+    make_split: returns (tf.data.Dataset of (uint8 image, int32 label),
+      count) for a split name; the dataset is cached and not yet shuffled
+      or batched.
     resize_to: (h, w) to resize to in the batched map, or None.
+    split_arrays: returns a split's `SplitArrays` (the same examples read
+      with NumPy and Pillow), or None where the data needs TensorFlow to be
+      read (TensorFlow Datasets).
   """
   info: DatasetInfo
-  make_split: Callable[[str], Tuple[tf.data.Dataset, int]]
+  make_split: Callable[[str], Tuple[Any, int]]
   resize_to: Optional[Tuple[int, int]] = None
+  split_arrays: Optional[Callable[[str], SplitArrays]] = None
 
 
 def parse_image_size(image_size: Union[None, int, Sequence[int]],

@@ -21,7 +21,6 @@ import numpy as np
 
 from . import availability
 from . import dataset_info
-from . import download
 from . import image_files
 from . import splits as splits_lib
 from .errors import DatasetError
@@ -173,7 +172,8 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   kept, scan_notes = image_files.screen(
       name, [images[i] for i in sorted(images)], _image_directory(directory),
       options["on_corrupt"], cache_name="flowers17",
-      fix="Replace or delete them (snt-zoo fetch flowers17 --force re-downloads the archive)")
+      fix="Replace or delete them (snt-zoo fetch flowers17 --force re-downloads the archive)",
+      decoder=options["decoder"])
   notes.extend(scan_notes)
   kept = set(kept)
   images = {i: p for i, p in images.items() if p in kept}

@@ -19,6 +19,12 @@ everything after that is here:
    mode TensorFlow reads, to RGB) + resize to the dataset's size -> cache
    (uint8, before augmentation). `_pipeline.finish` then shuffles, batches,
    converts channels, augments and normalises.
+
+With `decoder="pillow"` the scan decodes with Pillow (`image_decode`, its
+verdicts cached apart from TensorFlow's) and the split's arrays
+(`Dataset.arrays`) are read the same way, resized here in NumPy exactly as
+`resize` does: nothing imports TensorFlow. TensorFlow is imported by the
+functions that use it, not by importing this module.
 """
 
 import concurrent.futures
@@ -34,11 +40,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
+from . import arrays
 from . import dataset_info
 from . import download
+from . import image_decode
 from . import safe_files
 from .errors import DatasetError
 from .errors import SplitError
@@ -57,7 +64,7 @@ _TF_MESSAGE_NOISE = re.compile(
 SplitFiles = Tuple[Sequence[Path], np.ndarray]
 
 
-def decode(contents: tf.Tensor) -> tf.Tensor:
+def decode(contents):
   """Decodes an encoded image to uint8 RGB `[H, W, 3]`.
 
   The one decode call of file datasets, made by the scan (eagerly) and by
@@ -71,6 +78,7 @@ def decode(contents: tf.Tensor) -> tf.Tensor:
   Returns:
     The uint8 image, 3 channels.
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   return tf.io.decode_image(contents, channels=3, expand_animations=False,
                             dtype=tf.uint8)
 
@@ -122,11 +130,13 @@ def read_bounded(path: Path, limit: Optional[int] = None) -> bytes:
   return contents
 
 
-def check_image(path: Path) -> Optional[str]:
+def check_image(path: Path, decoder: str = "tensorflow") -> Optional[str]:
   """Decodes one file exactly as the pipeline will; returns a problem or None.
 
   Args:
     path: the image file.
+    decoder: "tensorflow" (`decode`, what tf.data runs) or "pillow"
+      (`image_decode`, what `Dataset.arrays` runs).
 
   Returns:
     None when the file decodes, else a short reason.
@@ -142,6 +152,13 @@ def check_image(path: Path) -> Optional[str]:
     return f"cannot read ({e.strerror or e})"
   if not contents:
     return "empty file"
+  if decoder == "pillow":
+    try:
+      image_decode.decode(io.BytesIO(contents))
+    except image_decode.ImageReadError as e:
+      return str(e)
+    return None
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   try:
     image = decode(tf.constant(contents))
   except (tf.errors.OpError, ValueError) as e:
@@ -151,9 +168,11 @@ def check_image(path: Path) -> Optional[str]:
   return None
 
 
-def _scan_cache_path(root: Path, cache_name: str) -> Path:
+def _scan_cache_path(root: Path, cache_name: str,
+                     decoder: str = "tensorflow") -> Path:
   key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
-  return download.cache_dir(cache_name) / f"scan-{key}.json"
+  suffix = "" if decoder == "tensorflow" else f"-{decoder}"
+  return download.cache_dir(cache_name) / f"scan-{key}{suffix}.json"
 
 
 def _load_scan_cache(path: Path) -> Dict[str, Any]:
@@ -175,7 +194,8 @@ def _save_scan_cache(path: Path, files: Dict[str, Any]) -> None:
 
 
 def find_corrupt(paths: Sequence[Path], root: Path,
-                 cache_name: str) -> Dict[Path, str]:
+                 cache_name: str, decoder: str = "tensorflow"
+                 ) -> Dict[Path, str]:
   """Returns {path: problem} for the files the pipeline could not decode.
 
   Verdicts are cached per file (size, mtime) under the dataset's cache
@@ -185,6 +205,8 @@ def find_corrupt(paths: Sequence[Path], root: Path,
     paths: image files, all under `root`.
     root: the dataset's directory (keys the cache; entries are relative).
     cache_name: the cache directory's name, e.g. "flowers17".
+    decoder: "tensorflow" or "pillow" (`check_image`); each keeps its own
+      verdicts.
 
   Returns:
     The files that do not decode and what is wrong with each.
@@ -192,7 +214,7 @@ def find_corrupt(paths: Sequence[Path], root: Path,
   if not paths:
     return {}
   root = Path(root)
-  cache_path = _scan_cache_path(root, cache_name)
+  cache_path = _scan_cache_path(root, cache_name, decoder)
   cached = _load_scan_cache(cache_path)
   verdicts, keys, to_check = {}, {}, []
   for path in paths:
@@ -201,7 +223,7 @@ def find_corrupt(paths: Sequence[Path], root: Path,
     try:
       stat = path.stat()
     except OSError as e:
-      verdicts[key] = [None, None, None, check_image(path) or
+      verdicts[key] = [None, None, None, check_image(path, decoder) or
                        f"cannot read ({e.strerror or e})"]
       continue
     # The change time too: a file rewritten and given back its size and
@@ -214,7 +236,8 @@ def find_corrupt(paths: Sequence[Path], root: Path,
       to_check.append((path, key, stamp))
   if to_check:
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-      problems = pool.map(lambda item: check_image(item[0]), to_check)
+      problems = pool.map(lambda item: check_image(item[0], decoder),
+                          to_check)
       for (_, key, stamp), problem in zip(to_check, problems):
         verdicts[key] = stamp + [problem]
     _save_scan_cache(cache_path, {k: v for k, v in verdicts.items()
@@ -224,8 +247,8 @@ def find_corrupt(paths: Sequence[Path], root: Path,
 
 
 def screen(name: str, paths: Sequence[Path], root: Path, on_corrupt: str,
-           cache_name: str, fix: str = "Replace or delete them"
-           ) -> Tuple[List[Path], List[str]]:
+           cache_name: str, fix: str = "Replace or delete them",
+           decoder: str = "tensorflow") -> Tuple[List[Path], List[str]]:
   """Scans files and applies `on_corrupt`.
 
   Args:
@@ -235,6 +258,7 @@ def screen(name: str, paths: Sequence[Path], root: Path, on_corrupt: str,
     on_corrupt: "error" (raise, naming the files) or "skip" (drop them).
     cache_name: the scan cache's directory name.
     fix: the first remedy the error message offers.
+    decoder: "tensorflow" or "pillow" (`check_image`).
 
   Returns:
     (the files that decode, notes on skipped files).
@@ -242,7 +266,7 @@ def screen(name: str, paths: Sequence[Path], root: Path, on_corrupt: str,
   Raises:
     DatasetError: corrupt files with `on_corrupt="error"`.
   """
-  corrupt = find_corrupt(paths, root, cache_name)
+  corrupt = find_corrupt(paths, root, cache_name, decoder)
   if not corrupt:
     return list(paths), []
   listing = "; ".join(f"{path}: {problem}"
@@ -256,20 +280,21 @@ def screen(name: str, paths: Sequence[Path], root: Path, on_corrupt: str,
   return kept, [f"skipped {len(corrupt)} corrupt image(s): {listing}{more}"]
 
 
-def resize(image: tf.Tensor, size: Tuple[int, int]) -> tf.Tensor:
+def resize(image, size: Tuple[int, int]):
   """Resizes one uint8 image [H, W, C] to uint8 [h, w, C] (bilinear).
 
   The resize of every dataset whose images differ in size, done once
-  before caching.
+  before caching (`arrays.resize_bilinear` + `arrays.to_uint8` in NumPy).
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   image = tf.image.resize(image, size, method="bilinear", antialias=False)
   image = tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
   return tf.ensure_shape(image, (size[0], size[1], image.shape[-1]))
 
 
-def _read_and_resize(path: tf.Tensor, label: tf.Tensor,
-                     size: Tuple[int, int]):
+def _read_and_resize(path, label, size: Tuple[int, int]):
   """Reads, decodes (any mode to RGB) and resizes one image to uint8."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   return resize(decode(tf.io.read_file(path)), size), label
 
 
@@ -278,8 +303,7 @@ DECODE_FAILURE = "snt-zoo image decode failure: "
 
 
 def file_dataset(paths: Sequence[Path], labels: np.ndarray,
-                 size: Tuple[int, int], on_corrupt: str = "error"
-                 ) -> tf.data.Dataset:
+                 size: Tuple[int, int], on_corrupt: str = "error"):
   """The cached dataset of (uint8 RGB image [h, w, 3], int32 label).
 
   A file that passed the scan but fails to decode here (it changed since)
@@ -298,6 +322,7 @@ def file_dataset(paths: Sequence[Path], labels: np.ndarray,
   Returns:
     A dataset in file order, decoded in parallel and cached in memory.
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   count = len(paths)
   # One extra element after the files, never decoded: a gap left by the
   # last file shows against it.
@@ -345,6 +370,7 @@ def decode_failures_named():
   Raises:
     DatasetError: Naming the file (any other error passes unchanged).
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   try:
     yield
   except tf.errors.InvalidArgumentError as e:
@@ -365,9 +391,47 @@ def undecodable_file(error: Exception) -> Optional[str]:
     return None
   rest = message.split(DECODE_FAILURE, 1)[1]
   files = rest.splitlines()[0].strip(" []'\"") if rest.strip() else "?"
+  return _no_longer_decodes(files)
+
+
+def _no_longer_decodes(files: str) -> str:
+  """The one line for files that passed the scan but fail when read."""
   return (f"{files} passed the scan but did not decode when read (it "
           "changed since it was scanned, or cannot be read now); replace or "
           "delete it, or set data.on_corrupt=skip to go on without it.")
+
+
+def read_pillow(paths: Sequence[Path], labels: np.ndarray,
+                size: Tuple[int, int], on_corrupt: str = "error"
+                ) -> Tuple[np.ndarray, np.ndarray]:
+  """`file_dataset`'s elements read with Pillow and NumPy, no TensorFlow.
+
+  Decodes (to RGB) in threads and resizes each image as `resize` does.
+  A file that no longer decodes is named in a `DatasetError`
+  (`on_corrupt="error"`) or left out and named on stderr ("skip").
+
+  Returns:
+    (uint8 images [n, h, w, 3], int32 labels [n]) in file order.
+  """
+  def load(path):
+    try:
+      image = image_decode.decode(io.BytesIO(read_bounded(Path(path))))
+    except (image_decode.ImageReadError, _NotAnImage, OSError):
+      return None
+    return arrays.to_uint8(arrays.resize_bilinear(image, size))
+
+  with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+    images = list(pool.map(load, paths))
+  failed = [str(path) for path, image in zip(paths, images) if image is None]
+  if failed and on_corrupt != "skip":
+    raise DatasetError(_no_longer_decodes(", ".join(failed[:5])))
+  if failed:
+    print("Skipped image(s) that no longer decode:", ", ".join(failed),
+          file=sys.stderr)
+  kept = [i for i, image in enumerate(images) if image is not None]
+  stacked = (np.stack([images[i] for i in kept]) if kept else
+             np.zeros([0, size[0], size[1], 3], np.uint8))
+  return stacked, np.asarray(labels, np.int32)[kept]
 
 
 def prepared(name: str, files: Dict[str, SplitFiles],
@@ -388,7 +452,8 @@ def prepared(name: str, files: Dict[str, SplitFiles],
     on_corrupt: what a file that no longer decodes does in the pipeline.
 
   Returns:
-    A `Prepared` whose splits read and decode the files inside tf.data.
+    A `Prepared` whose splits read and decode the files inside tf.data
+    (`make_split`) or with Pillow (`split_arrays`).
   """
   info = dataset_info.DatasetInfo(
       name=name, class_names=tuple(class_names),
@@ -397,12 +462,23 @@ def prepared(name: str, files: Dict[str, SplitFiles],
                     for split, (paths, _) in files.items()},
       source=source, notes=tuple(notes))
 
-  def make_split(split: str) -> Tuple[tf.data.Dataset, int]:
+  def split_files(split: str) -> SplitFiles:
     dataset_info.check_split(name, split, list(files))
     paths, labels = files[split]
     if not len(paths):
       raise SplitError(f"{name}: the {split!r} split has no images "
                        f"({source}). {empty_fix}")
+    return paths, labels
+
+  def make_split(split: str):
+    paths, labels = split_files(split)
     return file_dataset(paths, labels, size, on_corrupt), len(paths)
 
-  return dataset_info.Prepared(info=info, make_split=make_split)
+  def split_arrays(split: str) -> dataset_info.SplitArrays:
+    paths, labels = split_files(split)
+    return dataset_info.SplitArrays(
+        len(paths), lambda start, stop: read_pillow(
+            paths[start:stop], labels[start:stop], size, on_corrupt))
+
+  return dataset_info.Prepared(info=info, make_split=make_split,
+                               split_arrays=split_arrays)

@@ -316,7 +316,7 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
             for path in paths]
   kept, scan_notes = image_files.screen(
       name, [path for _, path, _ in listed], root, options["on_corrupt"],
-      cache_name="image_folder")
+      cache_name="image_folder", decoder=options["decoder"])
   notes.extend(scan_notes)
   kept = set(kept)
   listed = [item for item in listed if item[1] in kept]

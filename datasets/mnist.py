@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
-import tensorflow as tf
 
 from . import availability
 from . import dataset_info
@@ -126,7 +125,7 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
     options: the validated load/info options.
 
   Returns:
-    A `Prepared` whose splits are in-memory uint8 tensors.
+    A `Prepared` whose splits are in-memory uint8 arrays.
   """
   arrays, source = resolve(name, options["data_dir"])
   train_images, train_labels = arrays["train"]
@@ -150,13 +149,22 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
                     for split, (_, labels) in split_arrays.items()},
       source=source)
 
-  def make_split(split: str) -> Tuple[tf.data.Dataset, int]:
+  def make_split(split: str):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
     dataset_info.check_split(name, split, list(split_arrays))
     images, labels = split_arrays[split]
     dataset = tf.data.Dataset.from_tensor_slices(
         (images[..., np.newaxis], labels.astype(np.int32)))
     return dataset, int(len(labels))
 
+  def read_arrays(split: str) -> dataset_info.SplitArrays:
+    dataset_info.check_split(name, split, list(split_arrays))
+    images, labels = split_arrays[split]
+    return dataset_info.SplitArrays(
+        int(len(labels)),
+        lambda start, stop: (images[start:stop, ..., np.newaxis],
+                             labels[start:stop].astype(np.int32)))
+
   resize_to = size if size != native else None
   return dataset_info.Prepared(info=info, make_split=make_split,
-                               resize_to=resize_to)
+                               resize_to=resize_to, split_arrays=read_arrays)

@@ -30,6 +30,10 @@ PREPARE_OPTIONS: Dict[str, Any] = {
     "channels": None,            # 1 | 3: channels to yield; default the data's.
     # image_folder: read linked folders and files that lie outside data_dir.
     "outside_links": False,
+    # Image files: what scans them, and `Dataset.arrays` reads them with:
+    # tensorflow (what the tf.data pipeline decodes with) | pillow (no
+    # TensorFlow imported; what evaluating an export uses).
+    "decoder": "tensorflow",
 }
 
 AUGMENT_OPTIONS: Dict[str, Any] = {
@@ -48,12 +52,18 @@ PIPELINE_OPTIONS: Dict[str, Any] = {
     "prefetch": True,
 }
 
-#: Prepare options a run config does not hold: the run decides them.
-RUN_OWNED = ("seed", "channels")
+#: The synthetic dataset's own prepare options, with their defaults.
+SYNTHETIC_OPTIONS: Dict[str, Any] = {"channels": 1, "num_classes": 10,
+                                     "num_examples": 1024}
+
+#: Prepare options a run config does not hold: the run (or the tool reading
+#: the run's data) decides them.
+RUN_OWNED = ("seed", "channels", "decoder")
 # The registered datasets (`_registry`), besides `tfds:<name>`.
 DATASET_NAMES = ("fashion_mnist", "flowers17", "image_folder", "mnist",
                  "synthetic")
 ON_CORRUPT = ("error", "skip")
+DECODERS = ("tensorflow", "pillow")
 CHANNELS = (1, 3)
 TFDS_PREFIX = "tfds:"
 NORMALIZATIONS = ("unit", "symmetric")

@@ -7,19 +7,17 @@ its `info.source` says "synthetic".
 from typing import Any, Dict, Tuple
 
 import numpy as np
-import tensorflow as tf
 
 from . import dataset_info
 
-EXTRA_OPTIONS = {"channels": 1, "num_classes": 10, "num_examples": 1024}
 _DEFAULT_SIZE = (28, 28)
 
 
 def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   """Builds seeded random uint8 images and labels held in memory.
 
-  Options beyond the common ones: `channels` (default 1), `num_classes`
-  (10) and `num_examples` per split (1024). Use `repeat=True` for an
+  Options beyond the common ones (`options.SYNTHETIC_OPTIONS`): `channels`
+  (default 1), `num_classes` (10) and `num_examples` per split (1024). Use `repeat=True` for an
   endless stream.
 
   Args:
@@ -44,12 +42,22 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
       num_examples={split: count for split in split_names},
       source="synthetic: seeded random images (not real data)")
 
-  def make_split(split: str) -> Tuple[tf.data.Dataset, int]:
+  def generate(split: str) -> Tuple[np.ndarray, np.ndarray]:
     dataset_info.check_split(name, split, split_names)
     rng = np.random.default_rng([options["seed"], split_names.index(split)])
     images = rng.integers(0, 256, (count, size[0], size[1], channels),
                           dtype=np.uint8)
     labels = rng.integers(0, num_classes, count).astype(np.int32)
-    return tf.data.Dataset.from_tensor_slices((images, labels)), count
+    return images, labels
 
-  return dataset_info.Prepared(info=info, make_split=make_split)
+  def make_split(split: str):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    return tf.data.Dataset.from_tensor_slices(generate(split)), count
+
+  def split_arrays(split: str) -> dataset_info.SplitArrays:
+    images, labels = generate(split)
+    return dataset_info.SplitArrays(
+        count, lambda start, stop: (images[start:stop], labels[start:stop]))
+
+  return dataset_info.Prepared(info=info, make_split=make_split,
+                               split_arrays=split_arrays)

@@ -1,6 +1,8 @@
 """zoo.calibration: ECE, NLL and temperature scaling."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -32,6 +34,32 @@ def test_expected_calibration_error_by_hand():
   # One bin: |accuracy - mean confidence| = |2/3 - 2.3/3| = 0.1.
   assert calibration.expected_calibration_error(
       logits, labels, num_bins=1) == pytest.approx(0.1, abs=1e-6)
+
+
+@pytest.mark.parametrize("num_bins", [1, 10, 15])
+def test_expected_calibration_error_equals_tensorflow_probability(num_bins):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(num_bins)
+  logits = rng.normal(0.0, 3.0, [2000, 7])
+  labels = rng.integers(0, 7, 2000)
+  labels[:1200] = logits[:1200].argmax(-1)  # Some right, some wrong.
+  expected = float(tfp.stats.expected_calibration_error(
+      num_bins, logits=tf.constant(logits, tf.float32),
+      labels_true=tf.constant(labels, tf.int32)))
+  assert calibration.expected_calibration_error(
+      logits, labels, num_bins) == pytest.approx(expected, abs=1e-5)
+
+
+def test_calibration_metrics_import_no_tensorflow():
+  code = ("import sys, numpy as np\n"
+          "from zoo import calibration\n"
+          "calibration.expected_calibration_error(np.eye(3), [0, 1, 1])\n"
+          "calibration.negative_log_likelihood(np.eye(3), [0, 1, 1])\n"
+          "print('tensorflow' in sys.modules)\n")
+  done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                        text=True, check=True)
+  assert done.stdout.strip() == "False"
 
 
 def _synthetic(temperature, count=20000, classes=5, seed=0):

@@ -152,7 +152,7 @@ def test_verdicts_are_cached_per_file_and_versioned(odd_tree, monkeypatch):
   cache_file, = (datasets.cache_dir("odd")).glob("scan-*.json")
   decoded = []
   monkeypatch.setattr(image_files, "check_image",
-                      lambda path: decoded.append(path) or None)
+                      lambda path, decoder: decoded.append(path) or None)
   assert image_files.find_corrupt(paths, root, "odd") == first
   assert not decoded  # Only stat calls.
   (root / "rgb.jpg").write_bytes(b"now broken")

@@ -38,10 +38,12 @@ def test_run_dir_and_export_agree(run_dir, tmp_path, capsys):
   from_run = json.loads((run_dir / "evaluation-test.json").read_text())
   _check(from_run, 400)
   assert from_run["kind"] == "run_dir"
+  assert from_run["pipeline"] == evaluation.TF_DATA_PIPELINE
 
   from_export = evaluation.evaluate(run_dir / "export", max_examples=400)
   _check(from_export, 400)
   assert from_export["kind"] == "export"
+  assert from_export["pipeline"] == evaluation.NUMPY_PIPELINE
   assert from_export["accuracy"] == from_run["accuracy"]
   assert from_export["confusion_matrix"] == from_run["confusion_matrix"]
   assert from_export["expected_calibration_error"] == pytest.approx(

@@ -3,6 +3,7 @@ calibration and the format table (`snt-zoo export --format / --calibrate /
 --compare-formats`)."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -251,16 +252,55 @@ def test_dynamic_shape_keeps_any_batch(run_dir, tmp_path):
   assert runtime(np.zeros([3, 40, 40, 1], np.uint8)).shape == (3, 10)
 
 
-def test_exports_run_without_tensorflow(run_dir, exports, tmp_path):
-  """predict on .onnx and .tflite files never imports TensorFlow."""
-  files = _digit_files(run_dir, tmp_path, count=2)
-  code = (
-      "import sys\n"
-      "from zoo import cli\n"
-      f"for model in {[str(exports['onnx'] / 'model.onnx'), str(exports['tflite'] / 'model.tflite')]!r}:\n"
-      f"  assert cli.main(['predict', *{list(map(str, files))!r}, '--model', model]) == 0\n"
-      "print('tensorflow' in sys.modules)\n")
+def test_litert_runs_quietly(exports):
+  """The command's LiteRT runs keep the delegate's note off stderr."""
+  code = ("import numpy as np\n"
+          "from zoo import startup\n"
+          "from zoo.serving import runtimes\n"
+          "startup.quiet_tensorflow()\n"
+          f"runtime = runtimes.load_export({str(exports['tflite'])!r})\n"
+          "print(runtime(np.zeros([2, 28, 28, 1], np.uint8)).shape)\n")
   done = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                        text=True, check=False, cwd=tmp_path)
+                        text=True, check=False)
   assert done.returncode == 0, done.stderr
-  assert done.stdout.strip().splitlines()[-1] == "False"
+  assert done.stdout.strip() == "(2, 10)"
+  assert "XNNPACK" not in done.stderr
+
+
+def test_exports_run_without_tensorflow(run_dir, exports, tmp_path):
+  """predict and evaluate on .onnx and .tflite files never import
+  TensorFlow, and evaluate gives the SavedModel's figures."""
+  files = _digit_files(run_dir, tmp_path, count=2)
+  models = [str(exports["onnx"] / "model.onnx"),
+            str(exports["tflite"] / "model.tflite")]
+  code = (
+      "import json, sys\n"
+      "from zoo import cli\n"
+      "from zoo import evaluation\n"
+      f"for model in {models!r}:\n"
+      f"  assert cli.main(['predict', *{list(map(str, files))!r}, '--model', model]) == 0\n"
+      "  assert cli.main(['evaluate', model, '--max-examples', '300']) == 0\n"
+      "  result = evaluation.evaluate(model, max_examples=300)\n"
+      "  print(json.dumps([result['accuracy'], result['pipeline'], "
+      "result['confusion_matrix']]))\n"
+      "print('tensorflow' in sys.modules)\n")
+  env = dict(os.environ, SNT_ZOO_OFFLINE="1",
+             SNT_ZOO_CACHE=str(tmp_path / "cache"))
+  done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                        text=True, check=False, cwd=tmp_path, env=env)
+  assert done.returncode == 0, done.stderr
+  lines = done.stdout.strip().splitlines()
+  assert lines[-1] == "False"
+  reference = evaluation.evaluate(exports["savedmodel"], max_examples=300)
+  assert reference["pipeline"] == "numpy"
+  figures = [json.loads(line) for line in lines if line.startswith("[")]
+  assert len(figures) == 2
+  onnx, tflite = figures
+  assert onnx[1] == tflite[1] == "numpy"
+  assert onnx[0] == reference["accuracy"]
+  assert onnx[2] == reference["confusion_matrix"]
+  assert abs(tflite[0] - reference["accuracy"]) <= 2 / 300
+  assert "evaluation-test-model.onnx.json" in {
+      p.name for p in (exports["onnx"]).iterdir()}
+
+

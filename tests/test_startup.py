@@ -26,7 +26,9 @@ def test_only_the_start_up_notes_are_dropped():
       "Traceback: a real error\n")
 
 
-def test_the_quiet_loader_filters_native_stderr(tmp_path, capfd):
+def test_the_quiet_loader_filters_native_stderr(tmp_path, capfd,
+                                               monkeypatch):
+  monkeypatch.setattr(startup, "_QUIET", True)  # As after quiet_tensorflow.
   module_file = tmp_path / "noisy_native.py"
   module_file.write_text(
       "import os\n"
@@ -36,6 +38,18 @@ def test_the_quiet_loader_filters_native_stderr(tmp_path, capfd):
   spec.loader = startup._QuietLoader(spec.loader)  # pylint: disable=protected-access
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
+  assert capfd.readouterr().err == "E0000 a real native error\n"
+
+
+def test_native_notes_are_filtered_only_when_asked(capfd, monkeypatch):
+  note = b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"
+  monkeypatch.setattr(startup, "_QUIET", False)  # A library user.
+  with startup.native_notes_filtered():
+    os.write(2, note)
+  assert capfd.readouterr().err == note.decode()
+  monkeypatch.setattr(startup, "_QUIET", True)
+  with startup.native_notes_filtered():
+    os.write(2, note + b"E0000 a real native error\n")
   assert capfd.readouterr().err == "E0000 a real native error\n"
 
 

@@ -1,6 +1,6 @@
 """How far predicted probabilities are from observed frequencies, and the fix.
 
-    calibration.expected_calibration_error(logits, labels)   # TFP, 15 bins
+    calibration.expected_calibration_error(logits, labels)   # 15 bins
     calibration.negative_log_likelihood(logits, labels)
     temperature = calibration.fit_temperature(val_logits, val_labels)
     probabilities = softmax(logits / temperature)
@@ -9,8 +9,8 @@ Temperature scaling (Guo et al., 2017) divides every logit by one scalar
 fitted to minimise the negative log-likelihood of held-out data: the
 predicted classes (and so the accuracy) do not change, only how confident
 the probabilities are. Pure metrics: fitting a training run's temperature
-on its held-out split is `zoo.run_serving.calibrate_run`. TensorFlow is
-imported by the functions that use it, not by importing this module.
+on its held-out split is `zoo.run_serving.calibrate_run`. The metrics are
+NumPy; TensorFlow (Probability) is imported by `fit_temperature` only.
 """
 
 import numpy as np
@@ -41,15 +41,34 @@ def expected_calibration_error(logits: np.ndarray, labels: np.ndarray,
   """Expected calibration error of the top class, in `num_bins` equal bins.
 
   The mean over bins of confidence in [0, 1] of |accuracy - mean confidence|,
-  weighted by the share of examples in the bin
-  (`tfp.stats.expected_calibration_error`).
+  weighted by the share of examples in the bin: the definition of
+  `tfp.stats.expected_calibration_error` (tested against it), computed in
+  NumPy so that evaluating an export needs no TensorFlow.
+
+  Args:
+    logits: `[N, K]` (log-probabilities work too).
+    labels: `[N]` int class indices.
+    num_bins: Equal-width bins of the top-class probability.
+
+  Returns:
+    The ECE in [0, 1].
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
-  ece = tfp.stats.expected_calibration_error(
-      num_bins, logits=tf.constant(_log_softmax(logits), tf.float32),
-      labels_true=tf.constant(np.asarray(labels), tf.int32))
-  return float(ece)
+  labels = np.asarray(labels, np.int64)
+  if not len(labels):
+    raise ValueError("No examples to measure the calibration error on.")
+  probabilities = np.exp(_log_softmax(logits))
+  predicted = probabilities.argmax(axis=-1)
+  confidence = probabilities[np.arange(len(labels)), predicted]
+  # tf.histogram_fixed_width_bins over [0, 1]: the last bin holds 1.0.
+  bins = np.clip(np.floor(confidence * num_bins), 0, num_bins - 1)
+  bins = bins.astype(np.int64)
+  counts = np.bincount(bins, minlength=num_bins)
+  correct = np.bincount(bins, weights=(predicted == labels).astype(np.float64),
+                        minlength=num_bins)
+  confidences = np.bincount(bins, weights=confidence, minlength=num_bins)
+  filled = counts > 0
+  gaps = np.abs(correct[filled] - confidences[filled]) / counts[filled]
+  return float(np.sum(counts[filled] / len(labels) * gaps))
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray,

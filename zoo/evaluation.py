@@ -5,11 +5,17 @@
 
 `evaluate` takes a run directory (its best, else latest checkpoint), a
 checkpoint inside one or an export of any format, loaded as one runtime
-(`zoo.run_serving.load`; an export is fed uint8 images through its serving
-graph), reads the run's data as training did and
-reports accuracy, top-5 accuracy (more than 5 classes), per-class accuracy,
-the confusion matrix (rows: true class, columns: predicted), the expected
-calibration error (TensorFlow Probability) and the negative log-likelihood.
+(`zoo.run_serving.load`), reads the run's data and reports accuracy, top-5
+accuracy (more than 5 classes), per-class accuracy, the confusion matrix
+(rows: true class, columns: predicted), the expected calibration error and
+the negative log-likelihood.
+
+A run is fed float batches through tf.data, as training evaluated it. An
+export is fed the uint8 pixels its serving graph takes, read in NumPy
+(`Dataset.arrays`; image files decoded by Pillow, as `predict` and the
+server read them), so evaluating an .onnx or .tflite file imports no
+TensorFlow; only TensorFlow Datasets data goes through tf.data. The result
+says which (`pipeline`).
 """
 
 import os
@@ -87,8 +93,9 @@ def compute_metrics(logits: np.ndarray, labels: np.ndarray,
   """Accuracy, top-5, per-class accuracy, confusion matrix, ECE and NLL.
 
   `loss` and `negative_log_likelihood` are the same number (the mean
-  cross-entropy); the expected calibration error is TensorFlow
-  Probability's, over `num_bins` equal-width confidence bins.
+  cross-entropy); the expected calibration error is measured over
+  `num_bins` equal-width confidence bins (`calibration`, TensorFlow
+  Probability's definition).
   """
   num_classes = len(class_names)
   labels = np.asarray(labels).astype(np.int64)
@@ -133,6 +140,45 @@ def _default_output(runtime: runtimes.Runtime, model_path: os.PathLike) -> str:
   return str(resolved.parent / f"evaluation-{{split}}-{resolved.name}.json")
 
 
+#: How `evaluate` read the data: an export's uint8 batches in NumPy (files
+#: decoded by Pillow, as `predict` and the server read images; no
+#: TensorFlow), or a run's float batches through tf.data, as training did.
+NUMPY_PIPELINE = "numpy"
+TF_DATA_PIPELINE = "tf.data"
+
+
+def _predict_arrays(runtime: runtimes.Runtime, batches: Iterable,
+                    max_examples: Optional[int]):
+  """Log-probabilities of an export over uint8 batches (`Dataset.arrays`)."""
+  all_logits, all_labels, seen = [], [], 0
+  for images, labels in batches:
+    if max_examples:
+      images = images[:max_examples - seen]
+      labels = labels[:max_examples - seen]
+    all_logits.append(runtime.log_probabilities(images))
+    all_labels.append(np.asarray(labels))
+    seen += len(labels)
+    if max_examples and seen >= max_examples:
+      break
+  return all_logits, all_labels
+
+
+def _predict_tf_data(runtime: runtimes.Runtime, dataset, split: str,
+                     batch_size: int, max_examples: Optional[int]):
+  """Logits of any runtime over the split's tf.data pipeline."""
+  from zoo.datasets import image_files  # pylint: disable=g-import-not-at-top
+  batches = dataset.load(split, normalize=runtime.data_normalization,
+                         batch_size=batch_size)
+  if max_examples:
+    batches = batches.unbatch().take(max_examples).batch(batch_size)
+  all_logits, all_labels = [], []
+  with image_files.decode_failures_named():
+    for images, labels in batches:
+      all_logits.append(runtime.logits(images))
+      all_labels.append(labels.numpy())
+  return all_logits, all_labels
+
+
 def evaluate(model_path: os.PathLike, split: Optional[str] = None,
              data_dir: Optional[os.PathLike] = None,
              checkpoint: Optional[os.PathLike] = None,
@@ -163,24 +209,24 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
   data = config["data"]
   split = split or data.get("eval_split", "test")
   batch_size = batch_size or data.get("eval_batch_size") or 500
-  dataset = run_dir_lib.prepare_dataset(config, data_dir, runtime.image_size,
-                                        runtime.channels)
+  is_export = runtime.kind == "export"
+  dataset = run_dir_lib.prepare_dataset(
+      config, data_dir, runtime.image_size, runtime.channels,
+      decoder="pillow" if is_export else "tensorflow")
   class_names = list(dataset.info.class_names)
   if runtime.class_names != class_names:
     raise EvaluationError(
         f"The model's classes {runtime.class_names} differ from the data's "
         f"{class_names}.")
-  batches = dataset.load(split, normalize=runtime.data_normalization,
-                         batch_size=batch_size)
-  if max_examples:
-    batches = batches.unbatch().take(max_examples).batch(batch_size)
   start = time.perf_counter()
-  all_logits, all_labels = [], []
-  from zoo.datasets import image_files  # pylint: disable=g-import-not-at-top
-  with image_files.decode_failures_named():
-    for images, labels in batches:
-      all_logits.append(runtime.logits(images))
-      all_labels.append(labels.numpy())
+  if is_export and dataset.has_arrays:
+    pipeline = NUMPY_PIPELINE
+    all_logits, all_labels = _predict_arrays(
+        runtime, dataset.arrays(split, batch_size), max_examples)
+  else:
+    pipeline = TF_DATA_PIPELINE
+    all_logits, all_labels = _predict_tf_data(
+        runtime, dataset, split, batch_size, max_examples)
   elapsed = time.perf_counter() - start
   if not all_logits:
     raise EvaluationError(f"Split {split!r} of {data['name']} is empty.")
@@ -194,6 +240,7 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
       "dataset": data["name"],
       "split": split,
       "data_source": dataset.info.source,
+      "pipeline": pipeline,
       "image_size": list(runtime.image_size),
       "examples_per_sec": metrics["examples"] / max(elapsed, 1e-9),
       **metrics,
@@ -210,7 +257,8 @@ def format_table(result: Dict[str, Any]) -> str:
       f"{result['model_name']} ({result['kind']}: {result['model']})",
       f"checkpoint: {result['checkpoint']}",
       f"data: {result['dataset']}/{result['split']} from "
-      f"{result['data_source']}",
+      f"{result['data_source']}"
+      + (f" ({result['pipeline']})" if result.get("pipeline") else ""),
       "",
       f"{'examples':<28}{result['examples']:>10}",
       f"{'accuracy':<28}{result['accuracy']:>10.4f}",

@@ -16,19 +16,17 @@ still classified.
 import dataclasses
 import os
 import pathlib
-import warnings
 from typing import (BinaryIO, Iterable, Iterator, List, Optional, Sequence,
                     Tuple, Union)
 
 import numpy as np
-from PIL import Image
-from PIL import UnidentifiedImageError
 
+from zoo.datasets import image_decode
 from zoo.serving import runtimes
 
 
-class ImageReadError(Exception):
-  """An input file could not be read as an image."""
+#: An input file could not be read as an image (`datasets.image_decode`).
+ImageReadError = image_decode.ImageReadError
 
 
 def read_image(path: os.PathLike, channels: int) -> np.ndarray:
@@ -51,36 +49,13 @@ def read_image(path: os.PathLike, channels: int) -> np.ndarray:
 def decode_image(source: Union[os.PathLike, BinaryIO], channels: int,
                  max_pixels: Optional[int] = None) -> np.ndarray:
   """Decodes an image (a path or a binary file object) as uint8
-  `[H, W, channels]` (L or RGB).
-
-  Images over Pillow's `Image.MAX_IMAGE_PIXELS` limit (twice it: a
-  decompression bomb) are refused before their pixels are decoded, and so
-  are images over `max_pixels` when it is given (a server's tighter limit).
+  `[H, W, channels]`: `zoo.datasets.image_decode.decode`.
 
   Raises:
-    ImageReadError: Saying why, if the data is not an image or is truncated.
+    ImageReadError: Saying why, if the data is not an image, is truncated
+      or is too large.
   """
-  try:
-    with warnings.catch_warnings():
-      # Between Pillow's two limits an image decodes; only the error counts.
-      warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-      with Image.open(source) as image:
-        width, height = image.size
-        if max_pixels is not None and width * height > max_pixels:
-          raise ImageReadError(
-              f"too large: {width}x{height} pixels, over the limit of "
-              f"{max_pixels:,}; send a smaller image")
-        image = image.convert("L" if channels == 1 else "RGB")
-        array = np.asarray(image, dtype=np.uint8)
-  except UnidentifiedImageError:
-    raise ImageReadError("not an image file Pillow can read") from None
-  except Image.DecompressionBombError as e:
-    raise ImageReadError(f"too large to decode safely ({e})") from None
-  except (OSError, ValueError, SyntaxError) as e:
-    raise ImageReadError(f"cannot read the image ({e})") from None
-  if array.ndim == 2:
-    array = array[..., np.newaxis]
-  return array
+  return image_decode.decode(source, channels, max_pixels)
 
 
 @dataclasses.dataclass(frozen=True)

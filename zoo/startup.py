@@ -12,6 +12,7 @@ descriptor and passes on every line but those notes. With `debug` (the
 `--debug` flag, `SNT_ZOO_DEBUG=1`) it does nothing, so everything shows.
 """
 
+import contextlib
 import importlib.abc
 import importlib.util
 import os
@@ -28,7 +29,12 @@ _NOISE = re.compile(
     r"WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|^[IW]\d{4} [\d:. ]+\d+ (port|cudart_stub|cpu_feature_guard|"
     r"cuda_\w+|gpu_device)\.cc:\d+\]"
-    r"|^To enable the following instructions: .*rebuild TensorFlow")
+    r"|^To enable the following instructions: .*rebuild TensorFlow"
+    # LiteRT's note when it applies its default CPU delegate.
+    r"|^INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.")
+
+# Whether `quiet_tensorflow` asked for quiet native libraries.
+_QUIET = False
 
 
 def quiet_tensorflow(debug: bool = False) -> None:
@@ -36,14 +42,19 @@ def quiet_tensorflow(debug: bool = False) -> None:
 
   Sets `TF_CPP_MIN_LOG_LEVEL=3` unless set (the native libraries' own
   messages, such as a failed CUDA initialisation on a machine without a
-  GPU; Python's warnings and errors still show), and filters the native libraries' notes
-  out of what the first `import tensorflow` writes to stderr. Idempotent;
-  does nothing with `debug` or once TensorFlow is imported.
+  GPU; Python's warnings and errors still show), filters the native
+  libraries' notes out of what the first `import tensorflow` writes to
+  stderr, and turns on `native_notes_filtered` (LiteRT's notes).
+  Idempotent; does nothing with `debug`.
 
   Args:
     debug: Show everything (`--debug`, SNT_ZOO_DEBUG=1).
   """
-  if debug or "tensorflow" in sys.modules:
+  global _QUIET
+  if debug:
+    return
+  _QUIET = True
+  if "tensorflow" in sys.modules:
     return
   os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
   if not any(isinstance(f, _QuietImport) for f in sys.meta_path):
@@ -85,6 +96,38 @@ class _QuietImport(importlib.abc.MetaPathFinder):
     return spec
 
 
+@contextlib.contextmanager
+def native_notes_filtered():
+  """Filters native start-up notes out of what the block writes to stderr.
+
+  Catches file descriptor 2 (where C++ libraries write) for the block and
+  passes on every line but the notes. Only after `quiet_tensorflow`
+  (the `snt-zoo` command without `--debug`); otherwise it does nothing.
+  """
+  if not _QUIET:
+    yield
+    return
+  sys.stderr.flush()
+  try:
+    saved = os.dup(2)
+  except OSError:  # No file descriptor 2 (some embedded interpreters).
+    yield
+    return
+  with tempfile.TemporaryFile(mode="w+b") as caught:
+    os.dup2(caught.fileno(), 2)
+    try:
+      yield
+    finally:
+      sys.stderr.flush()
+      os.dup2(saved, 2)
+      os.close(saved)
+      caught.seek(0)
+      kept = without_noise(caught.read().decode(errors="replace"))
+      if kept:
+        sys.stderr.write(kept)
+        sys.stderr.flush()
+
+
 class _QuietLoader(importlib.abc.Loader):
   """A loader that filters the native stderr of the module it executes."""
 
@@ -95,21 +138,5 @@ class _QuietLoader(importlib.abc.Loader):
     return self._loader.create_module(spec)
 
   def exec_module(self, module):
-    sys.stderr.flush()
-    try:
-      saved = os.dup(2)
-    except OSError:  # No file descriptor 2 (some embedded interpreters).
-      return self._loader.exec_module(module)
-    with tempfile.TemporaryFile(mode="w+b") as caught:
-      os.dup2(caught.fileno(), 2)
-      try:
-        self._loader.exec_module(module)
-      finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        caught.seek(0)
-        kept = without_noise(caught.read().decode(errors="replace"))
-        if kept:
-          sys.stderr.write(kept)
-          sys.stderr.flush()
+    with native_notes_filtered():
+      self._loader.exec_module(module)

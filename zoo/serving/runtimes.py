@@ -24,6 +24,7 @@ from typing import Any, Dict, List, Tuple
 
 import numpy as np
 
+from zoo import startup
 from zoo.serving import artifact
 from zoo.serving.artifact import ExportError
 
@@ -101,7 +102,11 @@ class Runtime:
     which differ from the logits by a per-row constant (the same argmax,
     softmax, NLL and calibration error).
     """
-    probabilities = self.probabilities(to_uint8(images))
+    return self.log_probabilities(to_uint8(images))
+
+  def log_probabilities(self, images: np.ndarray) -> np.ndarray:
+    """uint8 `[B, H, W, C]` -> float64 `[B, K]` log-probabilities."""
+    probabilities = self.probabilities(images)
     return np.log(np.maximum(probabilities.astype(np.float64), 1e-30))
 
   def __call__(self, images: np.ndarray) -> np.ndarray:
@@ -208,8 +213,14 @@ class TFLiteRuntime(Runtime):
     super().__init__(path, info)
     self.fixed_batch = int(shape[0]) > 0
     self.format = self.info.get("format", artifact.TFLITE)
+    self._invoked = False
 
   def probabilities(self, images: np.ndarray) -> np.ndarray:
+    if not self._invoked:
+      # The first call applies LiteRT's CPU delegate, which says so on stderr.
+      self._invoked = True
+      with startup.native_notes_filtered():
+        return self.probabilities(images)
     images = np.ascontiguousarray(images, np.uint8)
     if not self.fixed_batch:
       return self._runner(**{artifact.INPUT_NAME: images})["probabilities"]

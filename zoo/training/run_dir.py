@@ -213,7 +213,8 @@ def dataset_options(config: Dict[str, Any],
 def prepare_dataset(config: Dict[str, Any],
                     data_dir: Optional[os.PathLike] = None,
                     image_size: Optional[Sequence[int]] = None,
-                    channels: Optional[int] = None):
+                    channels: Optional[int] = None,
+                    decoder: str = "tensorflow"):
   """The dataset a run's config trains on, adapted to its model.
 
   Args:
@@ -222,6 +223,9 @@ def prepare_dataset(config: Dict[str, Any],
     data_dir: Read the data from here instead of `data.data_dir`.
     image_size: The model's `(height, width)`; default `image_size_of`.
     channels: The model's channel count; default the model's.
+    decoder: What scans and reads image files for `Dataset.arrays`:
+      "tensorflow" or "pillow" (no TensorFlow; with `image_size` and
+      `channels` given, nothing here imports it).
   """
   from zoo import datasets  # pylint: disable=g-import-not-at-top
   if image_size is None or channels is None:
@@ -229,7 +233,8 @@ def prepare_dataset(config: Dict[str, Any],
     image_size = image_size or image_size_of(config, model)
     channels = channels or int(model.channels)
   options = dict(dataset_options(config, data_dir),
-                 image_size=tuple(image_size), channels=int(channels))
+                 image_size=tuple(image_size), channels=int(channels),
+                 decoder=decoder)
   return datasets.prepare(config["data"]["name"], **options)
 
 
