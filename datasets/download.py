@@ -294,6 +294,26 @@ def _manual_message(name: str, remote: RemoteDataset, urls: Sequence[str],
           f"hand: {steps}; then pass data.data_dir={directory} (or --dir for fetch).")
 
 
+def _check_destination(directory: Path) -> None:
+  """Refuses a destination that is, or lies below, something not a folder.
+
+  Raises:
+    FetchRefused: Naming the file in the way.
+  """
+  for path in (directory, *directory.parents):
+    if not os.path.lexists(path):
+      continue
+    if not path.is_dir():
+      what = ("is a file" if path.is_file() else
+              f"is a broken link (to {os.readlink(path)})"
+              if path.is_symlink() else "is not a directory")
+      raise FetchRefused(
+          f"{path} {what}, so {directory} cannot be a dataset directory; "
+          "nothing was changed. Point --dir at a directory (new, empty, or "
+          "one fetch filled before).")
+    return
+
+
 def fetch(name: str, directory: Optional[os.PathLike] = None,
           base_url: Optional[str] = None, retries: int = 3,
           timeout: float = 5.0, force: bool = False) -> Path:
@@ -328,6 +348,7 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
   remote = REMOTE_DATASETS[name]
   directory = Path(directory) if directory else cache_dir(name)
   directory = directory.expanduser().absolute()
+  _check_destination(directory)
   if is_complete(directory, name) and not force:
     return directory
   record = read_marker(directory)

@@ -17,7 +17,6 @@ resized before caching (`image_files.resize`); fixed-size images are
 resized, if at all, in the shared tail (`_pipeline.finish`), like MNIST.
 """
 
-import difflib
 from typing import Any, Dict, Optional, Tuple
 
 import tensorflow as tf
@@ -27,6 +26,7 @@ from . import image_files
 from .errors import DatasetError
 from .errors import SplitError
 from .options import TFDS_PREFIX
+from zoo import suggest
 
 DEFAULT_IMAGE_SIZE = 224
 
@@ -64,9 +64,7 @@ def _builder(tfds, name: str, data_dir: Optional[str]):
     return tfds.builder(catalog, data_dir=data_dir)
   except tfds.core.registered.DatasetNotFoundError:
     known = tfds.list_builders()
-    close = difflib.get_close_matches(catalog, known, n=3)
-    hint = (f" Did you mean {', '.join(TFDS_PREFIX + c for c in close)}?"
-            if close else "")
+    hint = suggest.did_you_mean(catalog, known, prefix=TFDS_PREFIX, count=3)
     raise DatasetError(
         f"{name}: TensorFlow Datasets has no dataset {catalog!r}.{hint} "
         "tfds.list_builders() lists them all.") from None

@@ -114,6 +114,28 @@ def test_fetch_tool_offline_fails_fast_with_steps(tmp_path):
   assert not (tmp_path / "flowers").exists()
 
 
+@pytest.mark.parametrize("where", ["file", "below_a_file", "broken_link"])
+def test_fetch_into_a_file_is_refused_unchanged(where, tmp_path, capsys):
+  from zoo import cli  # pylint: disable=g-import-not-at-top
+  blocker = tmp_path / "data"
+  if where == "broken_link":
+    blocker.symlink_to(tmp_path / "gone")
+  else:
+    blocker.write_text("the user's notes")
+  target = blocker / "mnist" if where == "below_a_file" else blocker
+  assert cli.main(["fetch", "mnist", "--dir", str(target),
+                   "--base-url", "http://127.0.0.1:9/"]) == 2
+  line = capsys.readouterr().err.strip()
+  assert str(blocker) in line and "nothing was changed" in line
+  assert "\n" not in line
+  if where == "broken_link":
+    assert "broken link" in line and blocker.is_symlink()
+  else:
+    assert "is a file" in line
+    assert blocker.read_text() == "the user's notes"
+  assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
 def test_fetch_tool_rejects_bad_checksum(server, tmp_path):
   """The tool, with the real checksum table, refuses a file that differs."""
   server.files["train-images-idx3-ubyte.gz"] = b"not mnist"

@@ -46,6 +46,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import cpu_defaults
+from zoo import suggest
 from zoo.models import _registry
 from zoo.training import precision as precision_lib
 from zoo.training.optimizers import Optimizer
@@ -127,7 +128,8 @@ def check_options(args: Options) -> None:
   known = _registry.list_models()
   if args.model not in known:
     raise BenchmarkError(f"--model {args.model!r} is not one of "
-                         f"{', '.join(known)}.")
+                         f"{', '.join(known)}."
+                         f"{suggest.did_you_mean(args.model, known)}")
   for field, (lowest, flag) in _COUNTS.items():
     value = getattr(args, field)
     if value is None:
@@ -192,8 +194,10 @@ def side_precisions(precision: str, sides: Tuple[str, ...],
     BenchmarkError: On an unknown precision, or one PyTorch is not timed in.
   """
   if precision not in PRECISION_CHOICES:
-    raise BenchmarkError(f"--precision {precision!r} is not one of "
-                         f"{', '.join(PRECISION_CHOICES)}.")
+    raise BenchmarkError(
+        f"--precision {precision!r} is not one of "
+        f"{', '.join(PRECISION_CHOICES)}."
+        f"{suggest.did_you_mean(precision, PRECISION_CHOICES)}")
   zoo_precision = precision_lib.AUTO if precision == DEFAULTS else precision
   zoo = precision_lib.resolve(zoo_precision, hardware)
   resolved = {"zoo": zoo}

@@ -30,6 +30,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from zoo import cpu_defaults  # No TensorFlow.
 from zoo import startup  # No TensorFlow.
+from zoo import suggest  # No TensorFlow.
 
 DEBUG_ENV = startup.DEBUG_ENV
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
@@ -755,9 +756,7 @@ def _suggest_command(argv: Sequence[str]) -> None:
   """Exits with a did-you-mean line for a mistyped subcommand."""
   if not argv or argv[0].startswith("-") or argv[0] in _COMMANDS:
     return
-  import difflib  # pylint: disable=g-import-not-at-top
-  close = difflib.get_close_matches(argv[0], COMMANDS, n=1)
-  hint = f" Did you mean {close[0]!r}?" if close else ""
+  hint = suggest.did_you_mean(argv[0], COMMANDS)
   print(f"snt-zoo: unknown command {argv[0]!r}.{hint} Commands: "
         f"{', '.join(COMMANDS)}.", file=sys.stderr)
   raise SystemExit(2)

@@ -11,7 +11,6 @@ installed package's entry point in the group `snt_zoo.models`
 (`importlib.metadata`), loaded the first time a model name is looked up.
 """
 
-import difflib
 import functools
 import importlib
 import importlib.metadata
@@ -20,6 +19,8 @@ import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import sonnet as snt
+
+from zoo import suggest
 
 #: The entry-point group an installed package registers its models under.
 ENTRY_POINT_GROUP = "snt_zoo.models"
@@ -146,8 +147,7 @@ def _lookup(name: str) -> Callable[..., snt.Module]:
   if name not in _MODEL_FNS:
     broken = "".join(f" Not loaded: {reason}."
                      for reason in _BROKEN_ENTRY_POINTS.values())
-    close = difflib.get_close_matches(name, _MODEL_FNS, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = suggest.did_you_mean(name, _MODEL_FNS)
     raise ValueError(
         f"Unknown model {name!r}.{hint} Known models: "
         f"{', '.join(list_models())}.{broken} A model of your own: pass "
@@ -196,8 +196,7 @@ def create_model(name: str, pretrained: Optional[str] = None,
   known = model_arguments(name)
   for key in kwargs:
     if key not in known:
-      close = difflib.get_close_matches(key, known, n=1)
-      hint = f" Did you mean {close[0]!r}?" if close else ""
+      hint = suggest.did_you_mean(key, known)
       raise ValueError(
           f"Model {name!r} has no argument {key!r}.{hint} "
           f"Its arguments: {', '.join(sorted(known))}.")

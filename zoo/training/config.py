@@ -13,7 +13,6 @@ leaves out the one check that builds the model object.
 
 import ast
 import copy
-import difflib
 import importlib.metadata
 import importlib.util
 import math
@@ -24,6 +23,7 @@ from typing import Any, Dict, Iterable, Optional
 
 import yaml
 
+from zoo import suggest
 from zoo.training import choices
 from zoo.training import run_dir as run_dir_lib
 from zoo.training import strict_yaml
@@ -168,8 +168,7 @@ def find_config(name_or_path: str,
     if candidate.is_file():
       return candidate
   known = sorted(p.stem for p in config_dir.glob("*.yaml"))
-  close = difflib.get_close_matches(pathlib.Path(name_or_path).stem, known, 1)
-  hint = f" Did you mean {close[0]!r}?" if close else ""
+  hint = suggest.did_you_mean(pathlib.Path(name_or_path).stem, known)
   raise ConfigError(
       f"No config {name_or_path!r}.{hint} Configs in {config_dir}: "
       f"{', '.join(known) or 'none'}.")
@@ -313,8 +312,7 @@ def _model_arguments(name: str) -> Dict[str, Any]:
     from zoo.models import _registry  # pylint: disable=g-import-not-at-top
     return _registry.model_arguments(name)
   if name not in declared:
-    close = difflib.get_close_matches(name, declared, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = suggest.did_you_mean(name, declared)
     raise ValueError(f"Unknown model {name!r}.{hint} Known models: "
                      f"{', '.join(sorted(declared))}.")
   return declared[name]
@@ -572,8 +570,7 @@ def _check_values(config: Config) -> None:
       raise ConfigError(f"{key} is null; set one of {', '.join(allowed)}"
                         f"{also} (default {_get(DEFAULTS, key)!r}).")
     if value not in allowed:
-      close = difflib.get_close_matches(str(value), list(allowed), n=1)
-      hint = f" Did you mean {close[0]!r}?" if close else ""
+      hint = suggest.did_you_mean(value, allowed)
       also = " or tfds:<name>" if key == "data.name" else ""
       raise ConfigError(f"{key}={value!r} is not one of "
                         f"{', '.join(allowed)}{also}.{hint}")
@@ -726,10 +723,8 @@ def _type_name(default: Any) -> str:
 
 def _unknown(key: str, known: Config, section: str) -> None:
   leaf = key.split(".")[-1]
-  close = difflib.get_close_matches(leaf, [k for k in known if k != "_name"],
-                                    n=1)
-  where = f"{section}." if section else ""
-  hint = f" Did you mean {where + close[0]!r}?" if close else ""
+  hint = suggest.did_you_mean(leaf, [k for k in known if k != "_name"],
+                              prefix=f"{section}." if section else "")
   raise ConfigError(
       f"Unknown config key {key!r}.{hint} Valid keys"
       f"{' in ' + section if section else ''}: "
