@@ -15,7 +15,7 @@ and Pillow's the accurate one.
 
 import os
 import warnings
-from typing import BinaryIO, Optional, Union
+from typing import BinaryIO, Optional, Sequence, Union
 
 import numpy as np
 from PIL import Image
@@ -23,6 +23,12 @@ from PIL import UnidentifiedImageError
 
 # Pillow modes of more than 8 bits per sample, read as their high byte.
 _WIDE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+
+def unsupported_format(name: str) -> str:
+  """Why a file in a format TensorFlow does not decode is refused."""
+  return (f"{name} image, which TensorFlow does not decode (it reads JPEG, "
+          "PNG, GIF, BMP and WebP); convert it to JPEG or PNG")
 
 
 class ImageReadError(Exception):
@@ -51,7 +57,8 @@ def _to_8bit(image: Image.Image, channels: int) -> np.ndarray:
 
 
 def decode(source: Union[os.PathLike, str, BinaryIO], channels: int = 3,
-           max_pixels: Optional[int] = None) -> np.ndarray:
+           max_pixels: Optional[int] = None,
+           formats: Optional[Sequence[str]] = None) -> np.ndarray:
   """Decodes an image (a path or a binary file object) to uint8.
 
   Images over Pillow's `Image.MAX_IMAGE_PIXELS` limit (twice it: a
@@ -63,6 +70,9 @@ def decode(source: Union[os.PathLike, str, BinaryIO], channels: int = 3,
     source: The file's path or an open binary file.
     channels: 1 (Pillow's "L" luma) or 3 (RGB).
     max_pixels: Refuse images with more pixels than this.
+    formats: Refuse formats not in this list (Pillow's names, e.g. "PNG"):
+      a dataset read as TensorFlow reads it refuses what TensorFlow cannot
+      decode, so both readers keep and split the same files.
 
   Returns:
     uint8 `[H, W, channels]`.
@@ -82,6 +92,8 @@ def decode(source: Union[os.PathLike, str, BinaryIO], channels: int = 3,
           raise ImageReadError(
               f"too large: {width}x{height} pixels, over the limit of "
               f"{max_pixels:,}; send a smaller image")
+        if formats is not None and image.format not in formats:
+          raise ImageReadError(unsupported_format(image.format))
         if width < 1 or height < 1:
           raise ImageReadError("image has no pixels")
         array = _to_8bit(image, channels)

@@ -95,8 +95,7 @@ def _describe_failure(contents: bytes, error: Exception) -> str:
   if actual is None:
     return f"not a readable image (TensorFlow: {message})"
   if actual not in _TF_FORMATS:
-    return (f"{actual} image, which TensorFlow does not decode (it reads "
-            "JPEG, PNG, GIF, BMP and WebP); convert it to JPEG or PNG")
+    return image_decode.unsupported_format(actual)
   return f"corrupt or truncated {actual} data (TensorFlow: {message})"
 
 
@@ -154,7 +153,7 @@ def check_image(path: Path, decoder: str = "tensorflow") -> Optional[str]:
     return "empty file"
   if decoder == "pillow":
     try:
-      image_decode.decode(io.BytesIO(contents))
+      image_decode.decode(io.BytesIO(contents), formats=_TF_FORMATS)
     except image_decode.ImageReadError as e:
       return str(e)
     return None
@@ -415,7 +414,8 @@ def read_pillow(paths: Sequence[Path], labels: np.ndarray,
   """
   def load(path):
     try:
-      image = image_decode.decode(io.BytesIO(read_bounded(Path(path))))
+      image = image_decode.decode(io.BytesIO(read_bounded(Path(path))),
+                                  formats=_TF_FORMATS)
     except (image_decode.ImageReadError, _NotAnImage, OSError):
       return None
     return arrays.to_uint8(arrays.resize_bilinear(image, size))

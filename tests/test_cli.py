@@ -139,3 +139,31 @@ def test_wrong_starts_answer_before_tensorflow_and_create_nothing(tmp_path):
   assert "does not exist" in errors[3] and "fashion_mnist" in errors[4]
   assert sorted(p.name for p in tmp_path.iterdir()) == [], list(
       tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argv", [
+    ["evaluate", "RUN", "--max-examples", "0"],
+    ["evaluate", "RUN", "--batch-size", "-2"],
+    ["evaluate", "RUN", "--num-bins", "0"],
+    ["export", "RUN", "--compare-formats", "--max-examples", "0"],
+    ["predict", "a.png", "--model", "M", "--top-k", "0"],
+    ["visualize", "all", "RUN", "--num-images", "0"],
+    ["visualize", "embeddings", "RUN", "--max-examples", "-1"],
+    ["fetch", "mnist", "--retries", "0"],
+    ["evaluate", "RUN", "--max-examples", "many"],
+])
+def test_counts_below_one_are_usage_errors(argv, capsys):
+  with pytest.raises(SystemExit) as stopped:
+    cli.main(argv)
+  assert stopped.value.code == 2
+  error = capsys.readouterr().err.strip().splitlines()[-1]
+  assert argv[-2] in error
+  assert ("must be at least 1" in error) or ("whole number" in error)
+
+
+def test_evaluate_refuses_counts_below_one_as_a_library():
+  from zoo import evaluation  # pylint: disable=g-import-not-at-top
+  for options in ({"max_examples": 0}, {"batch_size": -1}, {"num_bins": 0},
+                  {"max_examples": 2.5}):
+    with pytest.raises(evaluation.EvaluationError, match="at least 1"):
+      evaluation.evaluate("nowhere", **options)

@@ -95,6 +95,21 @@ def test_every_file_the_scan_passes_decodes_in_the_pipeline(odd_tree):
                    for p, problem in expected.items() if problem}
 
 
+def test_both_decoders_keep_the_same_files(odd_tree):
+  """decoder="pillow" (no TensorFlow) scans to the same verdicts, so the
+  same files are kept and split whichever reads them."""
+  root, expected = odd_tree
+  for path in expected:
+    by_tensorflow = image_files.check_image(path)
+    by_pillow = image_files.check_image(path, decoder="pillow")
+    assert (by_tensorflow is None) == (by_pillow is None), (
+        path.name, by_tensorflow, by_pillow)
+  assert "TIFF image" in image_files.check_image(root / "tiff_named.jpg",
+                                                 decoder="pillow")
+  pillow = image_files.find_corrupt(sorted(expected), root, "odd", "pillow")
+  assert set(pillow) == {p for p, problem in expected.items() if problem}
+
+
 def test_a_truncated_jpeg_pillow_tolerates_is_still_named(tmp_path,
                                                           monkeypatch):
   jpeg = _encoded(_rgb(3, (64, 64)), "JPEG", quality=90)

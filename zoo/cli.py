@@ -36,6 +36,24 @@ DEBUG_ENV = startup.DEBUG_ENV
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 
 
+def _count(lowest: int = 1) -> Callable[[str], int]:
+  """An argparse type: an int of at least `lowest` (a count or a size)."""
+
+  def parse(text: str) -> int:
+    try:
+      value = int(text)
+    except ValueError:
+      raise argparse.ArgumentTypeError(
+          f"expected a whole number, got {text!r}") from None
+    if value < lowest:
+      raise argparse.ArgumentTypeError(f"must be at least {lowest}, got "
+                                       f"{value}")
+    return value
+
+  parse.__name__ = "count"  # Named in argparse's messages.
+  return parse
+
+
 # train ----------------------------------------------------------------------
 
 def _train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,11 +96,11 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
                       "the run's data.data_dir.")
   parser.add_argument("--checkpoint", help="With a run directory: the "
                       "checkpoint to evaluate.")
-  parser.add_argument("--max-examples", type=int,
+  parser.add_argument("--max-examples", type=_count(),
                       help="Evaluate only the first N examples of the split.")
-  parser.add_argument("--batch-size", type=int,
+  parser.add_argument("--batch-size", type=_count(),
                       help="Default the run's data.eval_batch_size.")
-  parser.add_argument("--num-bins", type=int, default=15,
+  parser.add_argument("--num-bins", type=_count(), default=15,
                       help="Bins of the expected calibration error.")
   parser.add_argument("--output", help="JSON path (default "
                       "RUN_DIR/evaluation-<split>[-<checkpoint>].json).")
@@ -146,7 +164,7 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
                       "from the SavedModel, accuracy and images/s.")
   parser.add_argument("--split", help="With --compare-formats: the split "
                       "(default the run's data.eval_split).")
-  parser.add_argument("--max-examples", type=int, help="With "
+  parser.add_argument("--max-examples", type=_count(), help="With "
                       "--compare-formats: only the first N examples.")
   parser.add_argument("--json", help="With --compare-formats: also write the "
                       "rows here.")
@@ -190,13 +208,11 @@ def _predict_arguments(parser: argparse.ArgumentParser) -> None:
                       help="An export or a run directory.")
   parser.add_argument("--checkpoint", help="With a run directory: the "
                       "checkpoint to use.")
-  parser.add_argument("--top-k", type=int, default=3,
+  parser.add_argument("--top-k", type=_count(), default=3,
                       help="Classes to show per image (default 3).")
 
 
 def _predict(args) -> int:
-  if args.top_k < 1:
-    raise _UsageError("--top-k must be at least 1.")
   from zoo import predict  # pylint: disable=g-import-not-at-top
   from zoo import run_serving  # pylint: disable=g-import-not-at-top
   runtime = run_serving.load(args.model, args.checkpoint)
@@ -305,7 +321,7 @@ def _fetch_arguments(parser: argparse.ArgumentParser) -> None:
   parser.add_argument("--base-url", default=None,
                       help="Mirror to use instead of the official URLs "
                       "(or $SNT_ZOO_DATA_URL).")
-  parser.add_argument("--retries", type=int, default=3,
+  parser.add_argument("--retries", type=_count(), default=3,
                       help="Attempts per file after a dropped connection.")
   parser.add_argument("--timeout", type=float, default=5.0,
                       help="Socket timeout in seconds.")
@@ -368,12 +384,12 @@ def _visualize_arguments(parser: argparse.ArgumentParser) -> None:
     return sub
 
   sub = for_run("all", "Every picture of a run.")
-  sub.add_argument("--num-images", type=int, default=2)
-  sub.add_argument("--max-examples", type=int, default=None)
+  sub.add_argument("--num-images", type=_count(), default=2)
+  sub.add_argument("--max-examples", type=_count(), default=None)
   sub = for_run("activations", "Per-channel activations, untrained beside "
                 "trained.")
-  sub.add_argument("--num-images", type=int, default=2)
-  sub.add_argument("--max-channels", type=int, default=None)
+  sub.add_argument("--num-images", type=_count(), default=2)
+  sub.add_argument("--max-channels", type=_count(), default=None)
   for_run("filters", "First-layer filters.")
   for_run("curves", "Learning curves from metrics.jsonl.")
   for_run("confusion", "Confusion matrix on the evaluation split.")
@@ -381,7 +397,7 @@ def _visualize_arguments(parser: argparse.ArgumentParser) -> None:
       "embeddings", help="TensorBoard projector embedding (written under "
       "RUN_DIR/tensorboard).")
   sub.add_argument("run_dir", help="A training run directory.")
-  sub.add_argument("--max-examples", type=int, default=None)
+  sub.add_argument("--max-examples", type=_count(), default=None)
   for name, help_text in (("layers", "Layer table of a registered model."),
                           ("init-histograms",
                            "Histograms of a fresh model's weights.")):

@@ -200,6 +200,12 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
     The JSON-ready result (metrics plus what was evaluated on what), with
     `default_output`: where `write_result` puts it by default.
   """
+  for name, value in (("max_examples", max_examples),
+                      ("batch_size", batch_size), ("num_bins", num_bins)):
+    if value is not None and (isinstance(value, bool) or int(value) != value
+                              or value < 1):
+      raise EvaluationError(f"{name} must be a whole number of at least 1, "
+                            f"got {value!r}.")
   runtime = run_serving.load(model_path, checkpoint)
   config = runtime.config
   if not config:
