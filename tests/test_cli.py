@@ -120,6 +120,13 @@ def test_wrong_starts_answer_before_tensorflow_and_create_nothing(tmp_path):
       ["evaluate", str(tmp_path / "no-run")],
       ["predict", "x.png", "--model", str(tmp_path / "no-run")],
       ["export", str(tmp_path / "no-run")],
+      ["visualize", "all", str(tmp_path / "no-run")],
+      ["visualize", "curves", str(tmp_path / "no-run")],
+      ["visualize", "layers", "--model", "xceptoin"],
+      ["serve", str(tmp_path / "no-run")],
+      ["benchmark", "--model", "xceptoin"],
+      ["models", "xceptoin"],
+      ["fetch", "mnsit"],
   ]
   code = ("import sys\n"
           "from zoo import cli\n"
@@ -137,6 +144,11 @@ def test_wrong_starts_answer_before_tensorflow_and_create_nothing(tmp_path):
   assert len(errors) == len(invocations), result.stderr
   assert "Did you mean 'model.hidden_size'?" in errors[2]
   assert "does not exist" in errors[3] and "fashion_mnist" in errors[4]
+  for line in errors[5:10] + errors[11:12]:
+    assert "no-run does not exist" in line, line
+  for line in errors[10:11] + errors[12:14]:
+    assert "Did you mean 'xception'?" in line, line
+  assert "Did you mean 'mnist'?" in errors[14]
   assert sorted(p.name for p in tmp_path.iterdir()) == [], list(
       tmp_path.iterdir())
 

@@ -291,6 +291,7 @@ def _benchmark(args) -> int:
   if not args.model:
     raise _UsageError("Pass --model NAME (or --data for the input "
                       "pipelines).")
+  _check_registered_model(args.model, "--model")
   import json  # pylint: disable=g-import-not-at-top
   import pathlib  # pylint: disable=g-import-not-at-top
   from zoo import benchmark  # pylint: disable=g-import-not-at-top
@@ -332,8 +333,10 @@ def _fetch_arguments(parser: argparse.ArgumentParser) -> None:
 def _fetch(args) -> int:
   from zoo.datasets import download  # pylint: disable=g-import-not-at-top
   if args.name not in download.REMOTE_DATASETS:
-    raise _UsageError(f"Unknown dataset {args.name!r}; fetch one of "
-                      f"{', '.join(sorted(download.REMOTE_DATASETS))}.")
+    raise _UsageError(
+        f"Unknown dataset {args.name!r}; fetch one of "
+        f"{', '.join(sorted(download.REMOTE_DATASETS))}."
+        f"{suggest.did_you_mean(args.name, download.REMOTE_DATASETS)}")
   directory = download.fetch(args.name, args.dir, base_url=args.base_url,
                              retries=args.retries, timeout=args.timeout,
                              force=args.force)
@@ -352,14 +355,19 @@ def _models_arguments(parser: argparse.ArgumentParser) -> None:
                       help="Skip building the models to count parameters.")
 
 
+def _check_registered_model(name: str, flag: str = "") -> None:
+  """A usage error for an unknown model, before TensorFlow loads."""
+  from zoo.training import config as config_lib  # pylint: disable=g-import-not-at-top
+  try:
+    config_lib.check_model_name(name)
+  except ValueError as e:
+    raise _UsageError(f"{flag}: {e}" if flag else str(e)) from e
+
+
 def _models(args) -> int:
-  from zoo.models import _registry  # pylint: disable=g-import-not-at-top
-  from zoo.models import listing  # pylint: disable=g-import-not-at-top
   for name in args.names:
-    try:
-      _registry.model_arguments(name)
-    except ValueError as e:
-      raise _UsageError(str(e)) from e
+    _check_registered_model(name)
+  from zoo.models import listing  # pylint: disable=g-import-not-at-top
   rows = listing.describe_models(args.names,
                                  count_parameters=not args.no_parameters)
   if args.json:
@@ -419,6 +427,12 @@ def _visualize_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _visualize(args) -> int:
+  # What was named is checked before TensorFlow loads.
+  if getattr(args, "run_dir", None) is not None:
+    from zoo.training.run_dir import RunDir  # pylint: disable=g-import-not-at-top
+    RunDir(args.run_dir).config  # pylint: disable=expression-not-assigned
+  if getattr(args, "model", None) is not None:
+    _check_registered_model(args.model, "--model")
   from zoo import visualize  # pylint: disable=g-import-not-at-top
   picture = args.picture
   model_kwargs = {}

@@ -318,6 +318,16 @@ def _model_arguments(name: str) -> Dict[str, Any]:
   return declared[name]
 
 
+def check_model_name(name: str) -> None:
+  """Checks that a model called `name` exists, without TensorFlow if it can
+  (as config checks do).
+
+  Raises:
+    ValueError: If `name` is no model, naming the closest one.
+  """
+  _model_arguments(name)
+
+
 def _model_names() -> Iterable[str]:
   """Every model name, from the registry once it is loaded."""
   if "zoo.models._registry" in sys.modules:

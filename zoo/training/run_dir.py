@@ -259,12 +259,16 @@ class RunDir:
     """The run directory `path` is (or lies in: a checkpoint, an export).
 
     Raises:
-      RunDirError: If no directory from `path` upwards holds a config.yaml.
+      RunDirError: If `path` does not exist, or no directory from it upwards
+        holds a config.yaml.
     """
     path = pathlib.Path(path)
     for candidate in [path, *path.parents]:
       if (candidate / CONFIG_FILE).is_file():
         return cls(candidate)
+    if not (os.path.lexists(path) or
+            path.with_name(path.name + ".index").exists()):  # A checkpoint.
+      cls(path).check_exists()
     raise RunDirError(
         f"{path} is not a run directory or inside one (no {CONFIG_FILE} in it "
         "or above it). Pass the directory a training run wrote, e.g. "
@@ -318,14 +322,18 @@ class RunDir:
 
   # The config and what it says --------------------------------------------
 
-  @functools.cached_property
-  def config(self) -> Dict[str, Any]:
-    """The resolved config the run wrote at its start."""
+  def check_exists(self) -> None:
+    """Raises a `RunDirError` saying so if the directory does not exist."""
     if not self.path.exists():
       raise RunDirError(
           f"{self.path} does not exist. Pass the directory a training run "
           "wrote (runs/<config>-<timestamp>), or train one with snt-zoo "
           "train --config NAME.")
+
+  @functools.cached_property
+  def config(self) -> Dict[str, Any]:
+    """The resolved config the run wrote at its start."""
+    self.check_exists()
     if not self.is_run():
       raise RunDirError(
           f"{self.path} is not a run directory: it has no {CONFIG_FILE}. Pass "

@@ -17,7 +17,13 @@ def as_run(run: RunLike) -> RunDir:
 
 def out_dir(run: RunDir, out: Optional[os.PathLike] = None,
             sub: str = "") -> pathlib.Path:
-  """`out` (default RUN_DIR/visualize), or a folder `sub` in it, created."""
+  """`out` (default RUN_DIR/visualize), or a folder `sub` in it, created.
+
+  Raises:
+    RunDirError: If the run's directory does not exist (nothing is created
+      then).
+  """
+  run.check_exists()
   path = pathlib.Path(out) if out else run.visualize_dir
   if sub:
     path = path / sub
