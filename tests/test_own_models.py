@@ -102,6 +102,12 @@ def test_an_outside_model_runs_through_every_tool(package, tmp_path):
       ["evaluate", str(run), "--max-examples", "50", "--quiet"],
       ["export", str(run)],
       ["predict", str(image), "--model", str(run / "export")],
+      ["export", str(run), "--format", "onnx"],
+      ["evaluate", str(run / "export-onnx" / "model.onnx"), "--max-examples",
+       "50", "--quiet"],
+      ["export", str(run), "--format", "tflite"],
+      ["predict", str(image), "--model",
+       str(run / "export-tflite" / "model.tflite")],
       ["visualize", "filters", str(run)],
       ["benchmark", "--import", "tinypkg.models", "--model", "tiny",
        "--reps", "1", "--steps", "1", "--warmup", "0", "--matmul-size", "0",
@@ -121,6 +127,7 @@ def test_an_outside_model_runs_through_every_tool(package, tmp_path):
   assert exits == [f"EXIT {s[0]} {2 if s[0] == 'train' else 0}"
                    for s in steps], result.stderr[-3000:]
   assert (run / "export" / "saved_model.pb").is_file()
+  assert (run / "export-onnx" / "evaluation-test-model.onnx.json").is_file()
   listing = json.loads(result.stdout.split("EXIT benchmark 0\n", 1)[1]
                        .rsplit("EXIT models", 1)[0])
   assert listing[0]["name"] == "tiny"
