@@ -7,12 +7,15 @@ and synthetic.
     mnist.info.source               # record this with every result
     train = mnist.load("train", batch_size=64, shuffle=True)
     test = datasets.load("mnist", "test", batch_size=500)   # one call
+    for images, labels in mnist.arrays("test"):   # uint8 NumPy, no tf.data
+      ...
 
 The code lives in the checkout's top-level `datasets/` and is installed as
 `zoo.datasets` (never as a top-level `datasets`, which would shadow Hugging
 Face's). Its imports are relative, so `import datasets` also works from a
-checkout. Public names are imported on first use: `zoo.datasets.options`
-(the options schema) loads without TensorFlow.
+checkout. Public names are imported on first use, and TensorFlow only by
+what builds tf.data: `prepare` (MNIST-format data, Flowers17, folders with
+`decoder="pillow"`), `arrays` and the options schema load without it.
 """
 
 import importlib
@@ -34,9 +37,10 @@ _LAZY = {
     "DatasetError": ".errors",
     "DownloadError": ".errors",
 }
-_SUBMODULES = ("augment", "availability", "download", "errors", "options", "flowers17",
-               "image_files", "image_folder", "mnist", "synthetic",
-               "tfds_catalog", "idx", "splits")
+_SUBMODULES = ("arrays", "augment", "availability", "download", "errors",
+               "options", "flowers17", "image_decode", "image_files",
+               "image_folder", "mnist", "synthetic", "tfds_catalog", "idx",
+               "splits")
 
 __all__ = sorted(_LAZY) + ["augment", "options"]
 
