@@ -136,3 +136,19 @@ def test_large_images_decode_quietly_and_bombs_are_refused(tmp_path,
     assert predict.read_image(large, 1).shape == (12, 12, 1)
   with pytest.raises(predict.ImageReadError, match="too large to decode"):
     predict.read_image(bomb, 3)
+
+
+def test_a_16_bit_digit_is_the_8_bit_digit(run_dir, tmp_path):
+  """A 16-bit grey PNG is read by its high byte (as TensorFlow reads it),
+  not clipped to white."""
+  digits, _ = run_serving.split_as_uint8(
+      run_serving.run_of(run_serving.load(run_dir / "export")), "test",
+      max_examples=3)
+  runtime = run_serving.load(run_dir / "export")
+  for index, digit in enumerate(digits[..., 0]):
+    narrow, wide = tmp_path / f"{index}-8.png", tmp_path / f"{index}-16.png"
+    Image.fromarray(digit).save(narrow)
+    Image.fromarray(digit.astype(np.uint16) * 257).save(wide)
+    assert Image.open(wide).mode.startswith("I;16")
+    expected, got = predict.classify_files([narrow, wide], runtime, top_k=10)
+    assert got.top_k == expected.top_k
