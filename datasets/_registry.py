@@ -141,6 +141,10 @@ class Dataset:
     if not self.has_arrays:
       raise DatasetError(f"{self.name} is read through TensorFlow only; use "
                          "load() (tf.data) for it.")
+    if isinstance(batch_size, bool) or not isinstance(
+        batch_size, (int, np.integer)) or batch_size < 1:
+      raise ValueError(f"batch_size must be a whole number of at least 1, "
+                       f"got {batch_size!r}.")
     return arrays_lib.batches(self._prepared.split_arrays(split),
                               int(batch_size), self._prepared.resize_to,
                               self.options.get("channels"))

@@ -39,27 +39,40 @@ def _source_coordinates(out_size: int, in_size: int
   return lower_index, upper_index, weight
 
 
-def resize_bilinear(images: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
-  """Bilinear resize of float images `[..., H, W, C]` to `size`.
+def resize_bilinear(images: np.ndarray, size: Tuple[int, int],
+                    rounded: bool = False) -> np.ndarray:
+  """Bilinear resize of images `[..., H, W, C]` (any dtype) to `size`.
 
   `tf.image.resize(method="bilinear", antialias=False)`: half-pixel
   centres, edges clamped, interpolated along the width, then the height,
-  in float32.
+  in float32. Only the source pixels used are gathered (in the images' own
+  dtype) before the arithmetic, so a large image costs no more than its
+  decoded pixels.
+
+  Args:
+    images: The images.
+    size: (height, width).
+    rounded: Return uint8, rounded and clipped (`image_files.resize`);
+      else float32.
   """
-  images = np.asarray(images, np.float32)
+  images = np.asarray(images)
   height, width = images.shape[-3:-1]
   if (height, width) == tuple(size):
-    return images
-  top, bottom, y_weight = _source_coordinates(size[0], height)
-  left, right, x_weight = _source_coordinates(size[1], width)
-  x_weight = x_weight[:, np.newaxis]
-  rows_top = images[..., top, :, :]
-  rows_bottom = images[..., bottom, :, :]
-  upper = rows_top[..., left, :] + (
-      rows_top[..., right, :] - rows_top[..., left, :]) * x_weight
-  lower = rows_bottom[..., left, :] + (
-      rows_bottom[..., right, :] - rows_bottom[..., left, :]) * x_weight
-  return upper + (lower - upper) * y_weight[:, np.newaxis, np.newaxis]
+    resized = images.astype(np.float32)
+  else:
+    top, bottom, y_weight = _source_coordinates(size[0], height)
+    left, right, x_weight = _source_coordinates(size[1], width)
+    x_weight = x_weight[:, np.newaxis]
+
+    def along_width(rows: np.ndarray) -> np.ndarray:
+      left_pixels = rows[..., left, :].astype(np.float32)
+      right_pixels = rows[..., right, :].astype(np.float32)
+      return left_pixels + (right_pixels - left_pixels) * x_weight
+
+    upper = along_width(images[..., top, :, :])
+    lower = along_width(images[..., bottom, :, :])
+    resized = upper + (lower - upper) * y_weight[:, np.newaxis, np.newaxis]
+  return to_uint8(resized) if rounded else resized
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:

@@ -304,9 +304,12 @@ def _check_destination(directory: Path) -> None:
     if not os.path.lexists(path):
       continue
     if not path.is_dir():
-      what = ("is a file" if path.is_file() else
-              f"is a broken link (to {os.readlink(path)})"
-              if path.is_symlink() else "is not a directory")
+      if path.is_symlink() and not path.exists():
+        what = f"is a broken link or a link loop (to {os.readlink(path)})"
+      elif path.is_file():
+        what = "is a file"
+      else:
+        what = "is not a directory (a link to one, a FIFO or a device)"
       raise FetchRefused(
           f"{path} {what}, so {directory} cannot be a dataset directory; "
           "nothing was changed. Point --dir at a directory (new, empty, or "

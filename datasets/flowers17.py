@@ -187,4 +187,5 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
            for split, chosen in indices.items()}
   return image_files.prepared(name, files, CLASS_NAMES, size,
                               f"{source} ({how})", notes,
-                              on_corrupt=options["on_corrupt"])
+                              on_corrupt=options["on_corrupt"],
+                              decoder=options["decoder"])

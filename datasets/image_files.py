@@ -20,10 +20,11 @@ everything after that is here:
    (uint8, before augmentation). `_pipeline.finish` then shuffles, batches,
    converts channels, augments and normalises.
 
-With `decoder="pillow"` the scan decodes with Pillow (`image_decode`, its
-verdicts cached apart from TensorFlow's) and the split's arrays
-(`Dataset.arrays`) are read the same way, resized here in NumPy exactly as
-`resize` does: nothing imports TensorFlow. TensorFlow is imported by the
+With `decoder="pillow"` the scan decodes with Pillow (`image_decode`, like
+TensorFlow: the same files pass; its verdicts cached apart from
+TensorFlow's) and the split's arrays (`Dataset.arrays`, `read_files`) are
+read the same way, resized in NumPy exactly as `resize` does: nothing
+imports TensorFlow. TensorFlow is imported by the
 functions that use it, not by importing this module.
 """
 
@@ -52,8 +53,6 @@ from .errors import SplitError
 
 #: File name endings read as images (compared in lower case).
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
-# Formats tf.io.decode_image reads, as Pillow names them.
-_TF_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "BMP", "WEBP")
 _SCAN_VERSION = 3
 #: The largest image file read (a bound on memory, not a format limit).
 MAX_IMAGE_BYTES = 64 << 20
@@ -94,7 +93,7 @@ def _describe_failure(contents: bytes, error: Exception) -> str:
     actual = None  # Pillow cannot read it either.
   if actual is None:
     return f"not a readable image (TensorFlow: {message})"
-  if actual not in _TF_FORMATS:
+  if actual not in image_decode.TENSORFLOW_FORMATS:
     return image_decode.unsupported_format(actual)
   return f"corrupt or truncated {actual} data (TensorFlow: {message})"
 
@@ -153,7 +152,7 @@ def check_image(path: Path, decoder: str = "tensorflow") -> Optional[str]:
     return "empty file"
   if decoder == "pillow":
     try:
-      image_decode.decode(io.BytesIO(contents), formats=_TF_FORMATS)
+      image_decode.decode(io.BytesIO(contents), like_tensorflow=True)
     except image_decode.ImageReadError as e:
       return str(e)
     return None
@@ -400,33 +399,44 @@ def _no_longer_decodes(files: str) -> str:
           "delete it, or set data.on_corrupt=skip to go on without it.")
 
 
-def read_pillow(paths: Sequence[Path], labels: np.ndarray,
-                size: Tuple[int, int], on_corrupt: str = "error"
-                ) -> Tuple[np.ndarray, np.ndarray]:
-  """`file_dataset`'s elements read with Pillow and NumPy, no TensorFlow.
+def read_files(paths: Sequence[Path], labels: np.ndarray,
+               size: Tuple[int, int], on_corrupt: str = "error",
+               decoder: str = "pillow") -> Tuple[np.ndarray, np.ndarray]:
+  """`file_dataset`'s elements as NumPy arrays, in file order.
 
-  Decodes (to RGB) in threads and resizes each image as `resize` does.
-  A file that no longer decodes is named in a `DatasetError`
-  (`on_corrupt="error"`) or left out and named on stderr ("skip").
+  Decodes (to RGB) in threads with `decoder` ("pillow": `image_decode`
+  like TensorFlow, no TensorFlow imported; "tensorflow": `decode`) and
+  resizes each image as `resize` does. A file that no longer decodes is
+  named in a `DatasetError` (`on_corrupt="error"`) or left out and named
+  on stderr ("skip").
 
   Returns:
-    (uint8 images [n, h, w, 3], int32 labels [n]) in file order.
+    (uint8 images [n, h, w, 3], int32 labels [n]).
   """
+  if decoder == "tensorflow":
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
   def load(path):
     try:
-      image = image_decode.decode(io.BytesIO(read_bounded(Path(path))),
-                                  formats=_TF_FORMATS)
-    except (image_decode.ImageReadError, _NotAnImage, OSError):
-      return None
-    return arrays.to_uint8(arrays.resize_bilinear(image, size))
+      contents = read_bounded(Path(path))
+      if decoder == "tensorflow":
+        image = decode(tf.constant(contents)).numpy()
+      else:
+        image = image_decode.decode(io.BytesIO(contents),
+                                    like_tensorflow=True)
+    except Exception:  # pylint: disable=broad-except
+      return None  # Named below, as the pipeline names it.
+    return arrays.resize_bilinear(image, size, rounded=True)
 
   with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
     images = list(pool.map(load, paths))
   failed = [str(path) for path, image in zip(paths, images) if image is None]
+  listed = ", ".join(failed[:5]) + (
+      f" and {len(failed) - 5} more" if len(failed) > 5 else "")
   if failed and on_corrupt != "skip":
-    raise DatasetError(_no_longer_decodes(", ".join(failed[:5])))
+    raise DatasetError(_no_longer_decodes(listed))
   if failed:
-    print("Skipped image(s) that no longer decode:", ", ".join(failed),
+    print(f"Skipped {len(failed)} image(s) that no longer decode: {listed}",
           file=sys.stderr)
   kept = [i for i, image in enumerate(images) if image is not None]
   stacked = (np.stack([images[i] for i in kept]) if kept else
@@ -438,7 +448,8 @@ def prepared(name: str, files: Dict[str, SplitFiles],
              class_names: Sequence[str], size: Tuple[int, int], source: str,
              notes: Sequence[str] = (),
              empty_fix: str = "Add images to the data directory.",
-             on_corrupt: str = "error") -> dataset_info.Prepared:
+             on_corrupt: str = "error",
+             decoder: str = "tensorflow") -> dataset_info.Prepared:
   """The `Prepared` of a file dataset whose splits are already chosen.
 
   Args:
@@ -450,10 +461,11 @@ def prepared(name: str, files: Dict[str, SplitFiles],
     notes: what was reported while listing, scanning and splitting.
     empty_fix: the remedy named when a split asked for has no images.
     on_corrupt: what a file that no longer decodes does in the pipeline.
+    decoder: what `split_arrays` decodes with (`read_files`).
 
   Returns:
     A `Prepared` whose splits read and decode the files inside tf.data
-    (`make_split`) or with Pillow (`split_arrays`).
+    (`make_split`) or into arrays (`split_arrays`).
   """
   info = dataset_info.DatasetInfo(
       name=name, class_names=tuple(class_names),
@@ -477,8 +489,9 @@ def prepared(name: str, files: Dict[str, SplitFiles],
   def split_arrays(split: str) -> dataset_info.SplitArrays:
     paths, labels = split_files(split)
     return dataset_info.SplitArrays(
-        len(paths), lambda start, stop: read_pillow(
-            paths[start:stop], labels[start:stop], size, on_corrupt))
+        len(paths), lambda start, stop: read_files(
+            paths[start:stop], labels[start:stop], size, on_corrupt,
+            decoder))
 
   return dataset_info.Prepared(info=info, make_split=make_split,
                                split_arrays=split_arrays)

@@ -359,4 +359,5 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   return image_files.prepared(name, files, class_names, size,
                               f"directory {root.absolute()} ({how})", notes,
                               empty_fix=empty_fix,
-                              on_corrupt=options["on_corrupt"])
+                              on_corrupt=options["on_corrupt"],
+                              decoder=options["decoder"])

@@ -162,7 +162,8 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
     images, labels = split_arrays[split]
     return dataset_info.SplitArrays(
         int(len(labels)),
-        lambda start, stop: (images[start:stop, ..., np.newaxis],
+        # Copies: the arrays are shared by every `prepare` of this source.
+        lambda start, stop: (images[start:stop, ..., np.newaxis].copy(),
                              labels[start:stop].astype(np.int32)))
 
   resize_to = size if size != native else None

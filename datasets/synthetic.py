@@ -57,7 +57,8 @@ def prepare(name: str, options: Dict[str, Any]) -> dataset_info.Prepared:
   def split_arrays(split: str) -> dataset_info.SplitArrays:
     images, labels = generate(split)
     return dataset_info.SplitArrays(
-        count, lambda start, stop: (images[start:stop], labels[start:stop]))
+        count, lambda start, stop: (images[start:stop].copy(),
+                                    labels[start:stop].copy()))
 
   return dataset_info.Prepared(info=info, make_split=make_split,
                                split_arrays=split_arrays)

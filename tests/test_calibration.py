@@ -93,3 +93,9 @@ def test_calibrated_data_keeps_temperature_one():
 def test_fit_temperature_needs_examples():
   with pytest.raises(ValueError, match="no examples"):
     calibration.fit_temperature(np.zeros([0, 3]), np.zeros([0], np.int64))
+
+
+def test_not_finite_probabilities_give_nan():
+  for row in ([np.nan, 0.0], [np.inf, 0.0], [-np.inf, -np.inf]):
+    assert math.isnan(calibration.expected_calibration_error(
+        np.array([row]), np.array([0])))

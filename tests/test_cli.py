@@ -163,6 +163,9 @@ def test_wrong_starts_answer_before_tensorflow_and_create_nothing(tmp_path):
     ["visualize", "embeddings", "RUN", "--max-examples", "-1"],
     ["fetch", "mnist", "--retries", "0"],
     ["evaluate", "RUN", "--max-examples", "many"],
+    ["evaluate", "RUN", "--num-bins", "100000000"],
+    ["fetch", "mnist", "--timeout", "-1"],
+    ["fetch", "mnist", "--timeout", "nan"],
 ])
 def test_counts_below_one_are_usage_errors(argv, capsys):
   with pytest.raises(SystemExit) as stopped:
@@ -170,12 +173,14 @@ def test_counts_below_one_are_usage_errors(argv, capsys):
   assert stopped.value.code == 2
   error = capsys.readouterr().err.strip().splitlines()[-1]
   assert argv[-2] in error
-  assert ("must be at least 1" in error) or ("whole number" in error)
+  assert any(words in error for words in (
+      "must be at least 1", "whole number", "must be at most 1000",
+      "more than 0 seconds"))
 
 
 def test_evaluate_refuses_counts_below_one_as_a_library():
   from zoo import evaluation  # pylint: disable=g-import-not-at-top
   for options in ({"max_examples": 0}, {"batch_size": -1}, {"num_bins": 0},
-                  {"max_examples": 2.5}):
+                  {"max_examples": 2.5}, {"max_examples": 2.0}):
     with pytest.raises(evaluation.EvaluationError, match="at least 1"):
       evaluation.evaluate("nowhere", **options)

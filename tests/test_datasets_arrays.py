@@ -164,3 +164,27 @@ def test_tensorflow_datasets_have_no_arrays():
     assert not dataset.has_arrays
     with pytest.raises(datasets.DatasetError, match="use load"):
       dataset.arrays("test")
+
+
+def test_batches_are_the_caller_s_own():
+  first, _ = next(datasets.prepare("mnist").arrays("test", 4))
+  first[:] = 0
+  again, _ = next(datasets.prepare("mnist").arrays("test", 4))
+  assert again.any()
+  with pytest.raises(ValueError, match="batch_size"):
+    datasets.prepare("mnist").arrays("test", 0)
+  with pytest.raises(ValueError, match="batch_size"):
+    datasets.prepare("mnist").arrays("test", 2.7)
+
+
+def test_tensorflow_decoder_arrays_are_the_pipeline_s_pixels(tmp_path):
+  root = tmp_path / "pets"
+  rng = np.random.default_rng(2)
+  for label in ("cat", "dog"):
+    (root / label).mkdir(parents=True)
+    for i in range(3):
+      Image.fromarray(rng.integers(0, 256, (30, 26, 3), np.uint8)).save(
+          root / label / f"{i}.jpg", quality=85)
+  dataset = datasets.prepare("image_folder", data_dir=str(root),
+                             image_size=16, decoder="tensorflow")
+  _check_same_examples(dataset, "train")

@@ -73,3 +73,27 @@ def test_the_zoo_s_warnings_are_one_line(monkeypatch):
   assert ours == "Warning: a note\n"
   theirs = warnings.formatwarning("x", UserWarning, "/elsewhere/mod.py", 3)
   assert "/elsewhere/mod.py:3" in theirs
+
+
+def test_native_filtering_survives_no_stderr_and_threads(monkeypatch):
+  import threading  # pylint: disable=g-import-not-at-top
+  import time  # pylint: disable=g-import-not-at-top
+  monkeypatch.setattr(startup, "_QUIET", True)
+  monkeypatch.setattr(sys, "stderr", None)  # Started with 2>&-.
+  with startup.native_notes_filtered():
+    pass
+  monkeypatch.undo()
+  monkeypatch.setattr(startup, "_QUIET", True)
+  before = os.fstat(2)
+
+  def block():
+    with startup.native_notes_filtered():
+      time.sleep(0.05)
+
+  threads = [threading.Thread(target=block) for _ in range(4)]
+  for thread in threads:
+    thread.start()
+  for thread in threads:
+    thread.join()
+  after = os.fstat(2)
+  assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)

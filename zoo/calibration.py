@@ -51,12 +51,15 @@ def expected_calibration_error(logits: np.ndarray, labels: np.ndarray,
     num_bins: Equal-width bins of the top-class probability.
 
   Returns:
-    The ECE in [0, 1].
+    The ECE in [0, 1]; NaN when a row's probabilities are not finite (as
+    TensorFlow Probability gives).
   """
   labels = np.asarray(labels, np.int64)
   if not len(labels):
     raise ValueError("No examples to measure the calibration error on.")
   probabilities = np.exp(_log_softmax(logits))
+  if not np.isfinite(probabilities).all():
+    return float("nan")
   predicted = probabilities.argmax(axis=-1)
   confidence = probabilities[np.arange(len(labels)), predicted]
   # tf.histogram_fixed_width_bins over [0, 1]: the last bin holds 1.0.

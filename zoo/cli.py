@@ -36,8 +36,9 @@ DEBUG_ENV = startup.DEBUG_ENV
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 
 
-def _count(lowest: int = 1) -> Callable[[str], int]:
-  """An argparse type: an int of at least `lowest` (a count or a size)."""
+def _count(lowest: int = 1, highest: Optional[int] = None
+           ) -> Callable[[str], int]:
+  """An argparse type: an int from `lowest` to `highest` (a count, a size)."""
 
   def parse(text: str) -> int:
     try:
@@ -48,10 +49,26 @@ def _count(lowest: int = 1) -> Callable[[str], int]:
     if value < lowest:
       raise argparse.ArgumentTypeError(f"must be at least {lowest}, got "
                                        f"{value}")
+    if highest is not None and value > highest:
+      raise argparse.ArgumentTypeError(f"must be at most {highest}, got "
+                                       f"{value}")
     return value
 
   parse.__name__ = "count"  # Named in argparse's messages.
   return parse
+
+
+def _seconds(text: str) -> float:
+  """An argparse type: a finite number of seconds above 0."""
+  try:
+    value = float(text)
+  except ValueError:
+    raise argparse.ArgumentTypeError(
+        f"expected a number of seconds, got {text!r}") from None
+  if not 0 < value < float("inf"):
+    raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got "
+                                     f"{text}")
+  return value
 
 
 # train ----------------------------------------------------------------------
@@ -100,7 +117,7 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
                       help="Evaluate only the first N examples of the split.")
   parser.add_argument("--batch-size", type=_count(),
                       help="Default the run's data.eval_batch_size.")
-  parser.add_argument("--num-bins", type=_count(), default=15,
+  parser.add_argument("--num-bins", type=_count(1, 1000), default=15,
                       help="Bins of the expected calibration error.")
   parser.add_argument("--output", help="JSON path (default "
                       "RUN_DIR/evaluation-<split>[-<checkpoint>].json).")
@@ -324,7 +341,7 @@ def _fetch_arguments(parser: argparse.ArgumentParser) -> None:
                       "(or $SNT_ZOO_DATA_URL).")
   parser.add_argument("--retries", type=_count(), default=3,
                       help="Attempts per file after a dropped connection.")
-  parser.add_argument("--timeout", type=float, default=5.0,
+  parser.add_argument("--timeout", type=_seconds, default=5.0,
                       help="Socket timeout in seconds.")
   parser.add_argument("--force", action="store_true",
                       help="Download again even if the data is complete.")
@@ -433,6 +450,10 @@ def _visualize(args) -> int:
     RunDir(args.run_dir).config  # pylint: disable=expression-not-assigned
   if getattr(args, "model", None) is not None:
     _check_registered_model(args.model, "--model")
+  out = getattr(args, "out", None)
+  if out and os.path.lexists(out) and not os.path.isdir(out):
+    raise _UsageError(f"--out {out} is not a directory; pass a directory "
+                      "(new or existing).")
   from zoo import visualize  # pylint: disable=g-import-not-at-top
   picture = args.picture
   model_kwargs = {}

@@ -12,12 +12,14 @@ the negative log-likelihood.
 
 A run is fed float batches through tf.data, as training evaluated it. An
 export is fed the uint8 pixels its serving graph takes, read in NumPy
-(`Dataset.arrays`; image files decoded by Pillow, as `predict` and the
-server read them), so evaluating an .onnx or .tflite file imports no
+(`Dataset.arrays`; image files decoded by Pillow with TensorFlow's rules,
+so the same files and pixels, JPEG within a few levels), so evaluating an
+.onnx or .tflite file imports no
 TensorFlow; only TensorFlow Datasets data goes through tf.data. The result
 says which (`pipeline`).
 """
 
+import numbers
 import os
 import pathlib
 import time
@@ -141,8 +143,8 @@ def _default_output(runtime: runtimes.Runtime, model_path: os.PathLike) -> str:
 
 
 #: How `evaluate` read the data: an export's uint8 batches in NumPy (files
-#: decoded by Pillow, as `predict` and the server read images; no
-#: TensorFlow), or a run's float batches through tf.data, as training did.
+#: decoded by Pillow with TensorFlow's rules; no TensorFlow), or a run's
+#: float batches through tf.data, as training did.
 NUMPY_PIPELINE = "numpy"
 TF_DATA_PIPELINE = "tf.data"
 
@@ -202,8 +204,8 @@ def evaluate(model_path: os.PathLike, split: Optional[str] = None,
   """
   for name, value in (("max_examples", max_examples),
                       ("batch_size", batch_size), ("num_bins", num_bins)):
-    if value is not None and (isinstance(value, bool) or int(value) != value
-                              or value < 1):
+    if value is not None and (isinstance(value, bool) or not isinstance(
+        value, numbers.Integral) or value < 1):
       raise EvaluationError(f"{name} must be a whole number of at least 1, "
                             f"got {value!r}.")
   runtime = run_serving.load(model_path, checkpoint)

@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import warnings
 
 #: Set to 1 to show everything (tracebacks, TensorFlow's start-up notes).
@@ -35,6 +36,8 @@ _NOISE = re.compile(
 
 # Whether `quiet_tensorflow` asked for quiet native libraries.
 _QUIET = False
+# Held while fd 2 is redirected (re-entrant: a block may nest one).
+_FILTERING = threading.RLock()
 
 
 def quiet_tensorflow(debug: bool = False) -> None:
@@ -104,15 +107,23 @@ def native_notes_filtered():
   passes on every line but the notes. Only after `quiet_tensorflow`
   (the `snt-zoo` command without `--debug`); otherwise it does nothing.
   """
-  if not _QUIET:
+  if not _QUIET or sys.stderr is None or sys.stderr.closed:
     yield
     return
-  sys.stderr.flush()
-  try:
-    saved = os.dup(2)
-  except OSError:  # No file descriptor 2 (some embedded interpreters).
-    yield
-    return
+  with _FILTERING:  # fd 2 is the process's: one block redirects it at once.
+    sys.stderr.flush()
+    try:
+      saved = os.dup(2)
+    except OSError:  # No file descriptor 2 (stderr closed, or embedded).
+      yield
+      return
+    with _caught_into(saved):
+      yield
+
+
+@contextlib.contextmanager
+def _caught_into(saved: int):
+  """Points fd 2 at a temporary file; then back at `saved`, filtered."""
   with tempfile.TemporaryFile(mode="w+b") as caught:
     os.dup2(caught.fileno(), 2)
     try:

@@ -34,7 +34,12 @@ def out_dir(run: RunDir, out: Optional[os.PathLike] = None,
         raise safe_files.UnsafePathError(
             f"{own} is a symbolic link; pictures are written into the run's "
             "own folder only. Remove the link, or pass --out DIR.")
-  path.mkdir(parents=True, exist_ok=True)
+  try:
+    path.mkdir(parents=True, exist_ok=True)
+  except (FileExistsError, NotADirectoryError):
+    raise safe_files.UnsafePathError(
+        f"{path} cannot hold pictures: it, or a folder above it, is a file. "
+        "Pass --out DIR (a directory, new or existing).") from None
   return path
 
 
