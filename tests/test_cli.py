@@ -175,7 +175,7 @@ def test_counts_below_one_are_usage_errors(argv, capsys):
   assert argv[-2] in error
   assert any(words in error for words in (
       "must be at least 1", "whole number", "must be at most 1000",
-      "more than 0 seconds"))
+      "must be more than 0"))
 
 
 def test_evaluate_refuses_counts_below_one_as_a_library():

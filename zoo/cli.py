@@ -36,39 +36,39 @@ DEBUG_ENV = startup.DEBUG_ENV
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
 
 
-def _count(lowest: int = 1, highest: Optional[int] = None
-           ) -> Callable[[str], int]:
-  """An argparse type: an int from `lowest` to `highest` (a count, a size)."""
+def _number(parse: Callable[[str], float], what: str, lowest: float,
+            highest: Optional[float] = None, above: bool = False
+            ) -> Callable[[str], float]:
+  """An argparse type: a number from `lowest` (or `above` it) to `highest`."""
 
-  def parse(text: str) -> int:
+  def check(text: str) -> float:
     try:
-      value = int(text)
+      value = parse(text)
     except ValueError:
       raise argparse.ArgumentTypeError(
-          f"expected a whole number, got {text!r}") from None
-    if value < lowest:
-      raise argparse.ArgumentTypeError(f"must be at least {lowest}, got "
-                                       f"{value}")
+          f"expected {what}, got {text!r}") from None
+    if not value >= lowest or (above and value == lowest):  # NaN too.
+      raise argparse.ArgumentTypeError(
+          f"must be {'more than' if above else 'at least'} {lowest}, got "
+          f"{text}")
     if highest is not None and value > highest:
       raise argparse.ArgumentTypeError(f"must be at most {highest}, got "
-                                       f"{value}")
+                                       f"{text}")
     return value
 
-  parse.__name__ = "count"  # Named in argparse's messages.
-  return parse
+  check.__name__ = what  # Named in argparse's messages.
+  return check
 
 
-def _seconds(text: str) -> float:
-  """An argparse type: a finite number of seconds above 0."""
-  try:
-    value = float(text)
-  except ValueError:
-    raise argparse.ArgumentTypeError(
-        f"expected a number of seconds, got {text!r}") from None
-  if not 0 < value < float("inf"):
-    raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got "
-                                     f"{text}")
-  return value
+def _count(lowest: int = 1, highest: Optional[int] = None
+           ) -> Callable[[str], int]:
+  """An argparse type: a whole number from `lowest` to `highest`."""
+  return _number(int, "a whole number", lowest, highest)
+
+
+#: An argparse type: a finite number of seconds above 0.
+_seconds = _number(float, "a number of seconds", 0, highest=10 ** 6,
+                   above=True)
 
 
 # train ----------------------------------------------------------------------
