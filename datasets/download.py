@@ -377,9 +377,14 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
         "or changed; run fetch again with --force to replace only those "
         "files (files you added are kept).")
   urls = _base_urls(remote, base_url)
+  # Folders made here to hold `directory`, deepest first: removed again when
+  # the fetch fails, so a failed fetch leaves nothing behind.
+  made = [p for p in (directory.parent, *directory.parent.parents)
+          if not os.path.lexists(p)]
   directory.parent.mkdir(parents=True, exist_ok=True)
   staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-",
                                   dir=directory.parent))
+  installed = False
   try:
     downloads = {}
     for remote_file in remote.files:
@@ -405,7 +410,14 @@ def fetch(name: str, directory: Optional[os.PathLike] = None,
       if directory.exists():
         directory.rmdir()  # Empty (checked above).
       os.replace(staging, directory)
+    installed = True
   finally:
     if staging.exists():
       shutil.rmtree(staging, ignore_errors=True)
+    if not installed:
+      for folder in made:
+        try:
+          folder.rmdir()  # Only while empty: never anything else's.
+        except OSError:
+          break
   return directory

@@ -104,14 +104,15 @@ def test_fetch_tool_offline_fails_fast_with_steps(tmp_path):
          "SNT_ZOO_DATA_URL": "http://127.0.0.1:9/", "PATH": "/usr/bin:/bin"}
   result = subprocess.run(
       [sys.executable, str(_ROOT / "tools" / "fetch_data.py"), "flowers17",
-       "--dir", str(tmp_path / "flowers")],
+       "--dir", str(tmp_path / "new" / "deeper" / "flowers")],
       env=env, capture_output=True, text=True, timeout=60, check=False)
   assert result.returncode == 1
   # A refused connection is not retried: one attempt, said in one line.
   assert result.stderr.count("cannot connect") == 1, result.stderr
   assert "http://127.0.0.1:9/17flowers.tgz" in result.stderr
   assert "tar xzf 17flowers.tgz" in result.stderr
-  assert not (tmp_path / "flowers").exists()
+  # The folders it made to hold the dataset are gone again.
+  assert not (tmp_path / "new").exists()
 
 
 @pytest.mark.parametrize("where", ["file", "below_a_file", "broken_link"])

@@ -105,7 +105,7 @@ def load_run(path: os.PathLike,
   if path.is_dir() and RunDir(path).is_run():
     run = RunDir(path)
   else:
-    run = RunDir.containing(path if path.is_dir() else path.parent)
+    run = RunDir.containing(path)
     if checkpoint is None:
       checkpoint = path
   kind = "run_dir" if checkpoint is None else "checkpoint"

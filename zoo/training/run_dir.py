@@ -334,6 +334,10 @@ class RunDir:
   def config(self) -> Dict[str, Any]:
     """The resolved config the run wrote at its start."""
     self.check_exists()
+    if not self.path.is_dir():
+      raise RunDirError(
+          f"{self.path} is a file, not a run directory. Pass the directory a "
+          "training run wrote (runs/<config>-<timestamp>).")
     if not self.is_run():
       raise RunDirError(
           f"{self.path} is not a run directory: it has no {CONFIG_FILE}. Pass "
