@@ -413,8 +413,11 @@ def read_files(paths: Sequence[Path], labels: np.ndarray,
   Returns:
     (uint8 images [n, h, w, 3], int32 labels [n]).
   """
+  # What a file that no longer decodes raises (anything else propagates).
+  unreadable = (image_decode.ImageReadError, _NotAnImage, OSError, ValueError)
   if decoder == "tensorflow":
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    unreadable += (tf.errors.OpError,)
 
   def load(path):
     try:
@@ -424,7 +427,7 @@ def read_files(paths: Sequence[Path], labels: np.ndarray,
       else:
         image = image_decode.decode(io.BytesIO(contents),
                                     like_tensorflow=True)
-    except Exception:  # pylint: disable=broad-except
+    except unreadable:
       return None  # Named below, as the pipeline names it.
     return arrays.resize_bilinear(image, size, rounded=True)
 
